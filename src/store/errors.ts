@@ -1,0 +1,22 @@
+/**
+ * Errors of the storage layer, as values with a code; http/ maps them to contract errors.
+ */
+export type StoreErrorCode =
+  /** The map or the disk is full, or the store is closing: retry later (503). */
+  | 'Unavailable'
+  /** A causality token names this node with a timestamp it never issued (400 CausalityToken). */
+  | 'FutureToken'
+  /** An admin-level conflict or missing entity, for the metadata store. */
+  | 'NotFound'
+  | 'Conflict';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
