@@ -1,0 +1,34 @@
+/**
+ * The server's configuration, validated once at start-up (flags and environment today).
+ */
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+
+export interface ServerConfig {
+  readonly dataDir: string;
+  /** host:port of the K2V API; port 0 picks a free port (tests). */
+  readonly k2vBind: string;
+  /** host:port of the admin API. */
+  readonly adminBind: string;
+  /** Bearer token of the admin API; undefined -> every admin route but /health answers 403. */
+  readonly adminToken: string | undefined;
+  /** SigV4 region (credential scope). */
+  readonly region: string;
+  /** How long an item must stay tombstone-only before it is garbage-collected, ms. */
+  readonly tombstoneGcDelayMs: number;
+  readonly limits: Limits;
+  /** LMDB map size in bytes (the file can grow up to it). */
+  readonly mapSizeBytes: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  dataDir: './k2v-data',
+  k2vBind: '127.0.0.1:3904',
+  adminBind: '127.0.0.1:3903',
+  adminToken: undefined,
+  region: 'garage',
+  tombstoneGcDelayMs: 24 * 3600 * 1000,
+  limits: DEFAULT_LIMITS,
+  mapSizeBytes: 64 * 1024 * 1024 * 1024,
+  logLevel: 'info',
+};
