@@ -1,0 +1,54 @@
+/**
+ * Reading a request body with a size limit (contract section 5, PayloadTooLarge).
+ */
+import type { IncomingMessage } from 'node:http';
+import { K2vError } from '../k2v/errors.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes: a declared Content-Length over the
+ * limit is refused before anything is read, a body that grows past it as soon as it does.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: K2vError | undefined) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      if (err !== undefined) reject(err);
+      else resolve(chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Keep draining what is already in flight so that the 413 can still be written.
+        req.resume();
+        finish(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onError = () => finish(new K2vError('InvalidRequest', 'error while reading the request body'));
+    const onAborted = () => finish(new K2vError('InvalidRequest', 'request aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+function tooLarge(limit: number): K2vError {
+  return new K2vError('PayloadTooLarge', `request body is larger than the limit of ${limit} bytes`);
+}

@@ -1,0 +1,186 @@
+/**
+ * The K2V request pipeline (architecture: Garage's api_server, one dispatcher for cross-cutting
+ * work): route (errors answered before authentication), CORS preflight, body, SigV4, bucket,
+ * permission, then exactly one handler per endpoint; errors become the contract's JSON.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Limits } from '../config/limits.js';
+import { K2vError } from '../k2v/errors.js';
+import { checkPermission } from '../auth/permissions.js';
+import { verifyRequest } from '../auth/verify.js';
+import type { Store } from '../store/store.js';
+import type { HandlerContext } from './context.js';
+import { responseCorsHeaders } from './cors.js';
+import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
+import { errorBody, STATUS, toK2vError } from './errors.js';
+import { readBody } from './body.js';
+import { handleDeleteBatch } from './handlers/delete-batch.js';
+import { handleDeleteItem } from './handlers/delete-item.js';
+import { handleInsertBatch } from './handlers/insert-batch.js';
+import { handleInsertItem } from './handlers/insert-item.js';
+import { handleOptions } from './handlers/options.js';
+import { handlePollItem } from './handlers/poll-item.js';
+import { handlePollRange } from './handlers/poll-range.js';
+import { handleReadBatch } from './handlers/read-batch.js';
+import { handleReadIndex } from './handlers/read-index.js';
+import { handleReadItem } from './handlers/read-item.js';
+import type { PollRegistry } from './poll-registry.js';
+import { headerValue } from './respond.js';
+import { route } from './router.js';
+
+export interface K2vDeps {
+  readonly store: Store;
+  readonly region: string;
+  readonly limits: Limits;
+  readonly polls: PollRegistry;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const now = deps.now ?? Date.now;
+  return (req, res) => {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    let extraHeaders = NO_HEADERS;
+    handle(req, res, target, now, (h) => (extraHeaders = h)).catch((err: unknown) => {
+      sendError(deps, req, res, path, extraHeaders, err);
+    });
+  };
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    now: () => number,
+    setExtra: (h: Readonly<Record<string, string>>) => void,
+  ): Promise<void> {
+    const ep = route(req.method ?? '', target);
+    const meta = deps.store.meta;
+    if (ep.kind === 'Options') {
+      handleOptions({ req, res, extraHeaders: NO_HEADERS }, meta, ep.bucket);
+      return;
+    }
+    // CORS headers go on every response to a matching Origin, errors included, so they are
+    // computed before authentication from the bucket's global alias (as for the preflight).
+    const origin = headerValue(req.headers, 'origin');
+    const corsFor = (bucketId: string | undefined) => {
+      const rules = bucketId === undefined ? undefined : meta.getBucket(bucketId)?.corsRules;
+      return origin === undefined || rules === undefined || rules.length === 0
+        ? NO_HEADERS
+        : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;
+    };
+    setExtra(corsFor(meta.resolveGlobalAlias(ep.bucket)));
+
+    const isBatchBody = ep.kind !== 'InsertItem';
+    const body = await readBody(req, isBatchBody ? deps.limits.maxBatchBodyBytes : deps.limits.maxValueBytes);
+    const bodySha256Hex = createHash('sha256').update(body).digest('hex');
+    const q = target.indexOf('?');
+    const verified = verifyRequest(
+      {
+        method: req.method ?? '',
+        rawPath: q < 0 ? target : target.slice(0, q),
+        rawQuery: q < 0 ? '' : target.slice(q + 1),
+        headers: req.headers,
+        bodySha256Hex,
+      },
+      { region: deps.region, now, lookupSecret: (id) => meta.getKey(id)?.secret },
+    );
+    if (verified.contentSha256 !== undefined && verified.contentSha256 !== 'UNSIGNED-PAYLOAD' && verified.contentSha256 !== bodySha256Hex) {
+      throw new K2vError('InvalidDigest', 'the x-amz-content-sha256 header does not match the body');
+    }
+
+    const bucketId = resolveBucket(ep.bucket, verified.accessKeyId);
+    const bucket = meta.getBucket(bucketId);
+    if (bucket === undefined) throw new K2vError('NoSuchBucket', `Bucket not found: ${ep.bucket}`);
+    const extraHeaders = corsFor(bucketId);
+    setExtra(extraHeaders);
+    const need = ENDPOINT_PERMISSION[ep.kind];
+    if (need !== 'none') checkPermission(bucket.keys[verified.accessKeyId], need);
+
+    const ctx: HandlerContext = {
+      req,
+      res,
+      store: deps.store,
+      limits: deps.limits,
+      polls: deps.polls,
+      bucketId,
+      body,
+      extraHeaders,
+    };
+    await run(ctx, ep);
+  }
+
+  function resolveBucket(name: string, accessKeyId: string): string {
+    const meta = deps.store.meta;
+    const id = meta.resolveLocalAlias(accessKeyId, name) ?? meta.resolveGlobalAlias(name);
+    if (id !== undefined) return id;
+    if (HEX64.test(name) && meta.getBucket(name) !== undefined) return name;
+    throw new K2vError('NoSuchBucket', `Bucket not found: ${name}`);
+  }
+}
+
+function run(ctx: HandlerContext, ep: Endpoint): Promise<void> | void {
+  switch (ep.kind) {
+    case 'ReadItem':
+      return handleReadItem(ctx, ep);
+    case 'PollItem':
+      return handlePollItem(ctx, ep);
+    case 'InsertItem':
+      return handleInsertItem(ctx, ep);
+    case 'DeleteItem':
+      return handleDeleteItem(ctx, ep);
+    case 'ReadIndex':
+      return handleReadIndex(ctx, ep);
+    case 'InsertBatch':
+      return handleInsertBatch(ctx);
+    case 'ReadBatch':
+      return handleReadBatch(ctx);
+    case 'DeleteBatch':
+      return handleDeleteBatch(ctx);
+    case 'PollRange':
+      return handlePollRange(ctx, ep);
+    case 'Options':
+      // Answered before authentication in handle().
+      throw new K2vError('InternalError', 'unreachable');
+    default: {
+      const never: never = ep;
+      throw new K2vError('InternalError', `unhandled endpoint ${String(never)}`);
+    }
+  }
+}
+
+function sendError(
+  deps: K2vDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  extraHeaders: Readonly<Record<string, string>>,
+  err: unknown,
+): void {
+  const e = toK2vError(err);
+  if (e.code === 'InternalError' || e.code === 'ServiceUnavailable') {
+    deps.logger.error({ err, method: req.method, path }, 'request failed');
+  }
+  if (res.headersSent) {
+    // A streamed response cannot change its status any more: cut it so the client sees a
+    // truncated body rather than a valid-looking one.
+    res.destroy();
+    return;
+  }
+  if (res.destroyed) return;
+  const body = errorBody(e, deps.region, path);
+  for (const k in extraHeaders) res.setHeader(k, extraHeaders[k]!);
+  // The rest of an oversized body is not worth reading: close the connection after answering.
+  if (e.code === 'PayloadTooLarge') res.setHeader('connection', 'close');
+  res.writeHead(STATUS[e.code], { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+  // An unread request body (an early 4xx) must not be parsed as the next request.
+  if (!req.complete) req.resume();
+}

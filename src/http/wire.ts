@@ -1,0 +1,23 @@
+/**
+ * Wire shapes of the K2V JSON API (contract sections 6-10), converted explicitly from domain types.
+ * Field order matters to byte-exact clients: objects are built in the contract's order.
+ */
+import { encodeBase64 } from '../k2v/base64.js';
+import { encodeCausalityToken } from '../k2v/causality-token.js';
+import { causalContext, values, type DvvsItem, type Value } from '../k2v/dvvs.js';
+
+export type WireValue = string | null;
+
+export function wireValue(v: Value): WireValue {
+  return v === null ? null : encodeBase64(v);
+}
+
+/** `{"sk","ct","v"}` of ReadBatch and PollRange, as JSON text. */
+export function itemJson(sk: string, item: DvvsItem): string {
+  return JSON.stringify({ sk, ct: encodeCausalityToken(causalContext(item)), v: values(item).map(wireValue) });
+}
+
+/** Narrowing helpers for parsed JSON bodies (the parsing boundary). */
+export function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
