@@ -21,19 +21,6 @@ export interface QueryFields {
   reverse: string | undefined;
 }
 
-type FieldName = Exclude<keyof QueryFields, 'keyword'>;
-
-const FIELDS: ReadonlySet<string> = new Set<FieldName>([
-  'sort_key',
-  'causality_token',
-  'timeout',
-  'prefix',
-  'start',
-  'end',
-  'limit',
-  'reverse',
-]);
-
 /**
  * Splits a request target into its path and its query (undefined without `?`). An absolute-form
  * target (`http://host/b/pk`, RFC 9112 section 3.2.2) is reduced to its path, as hyper's
@@ -131,7 +118,7 @@ export function parseQuery(query: string | undefined): QueryFields {
     reverse: undefined,
   };
   if (query === undefined || query.length === 0) return out;
-  const seen = new Set<string>();
+  const seen = new SeenNames();
   let from = 0;
   while (from <= query.length) {
     let amp = query.indexOf('&', from);
@@ -147,13 +134,64 @@ export function parseQuery(query: string | undefined): QueryFields {
       if (name === 'delete' || name === 'search' || name === 'poll_range') {
         if (out.keyword !== undefined) throw badRequest(`multiple keywords: '${out.keyword}' and '${name}'`);
         out.keyword = name;
-      } else if (value.length > 0 && FIELDS.has(name)) {
-        out[name as FieldName] = value;
+      } else if (value.length > 0) {
+        setField(out, name, value);
       }
     }
     from = amp + 1;
   }
   return out;
+}
+
+/**
+ * Names seen so far, ASCII-lower-cased. A short array covers real requests (a Set costs more
+ * than a few comparisons); a Set takes over so that thousands of names stay linear.
+ */
+class SeenNames {
+  private list: string[] = [];
+  private set: Set<string> | undefined;
+
+  has(name: string): boolean {
+    return this.set === undefined ? this.list.includes(name) : this.set.has(name);
+  }
+
+  add(name: string): void {
+    if (this.set !== undefined) this.set.add(name);
+    else if (this.list.length < 16) this.list.push(name);
+    else this.set = new Set([...this.list, name]);
+  }
+}
+
+/** A switch, not `out[name] = value`: keeps the object's shape fixed on the hot path. */
+function setField(out: QueryFields, name: string, value: string): void {
+  switch (name) {
+    case 'sort_key':
+      out.sort_key = value;
+      break;
+    case 'causality_token':
+      out.causality_token = value;
+      break;
+    case 'timeout':
+      out.timeout = value;
+      break;
+    case 'prefix':
+      out.prefix = value;
+      break;
+    case 'start':
+      out.start = value;
+      break;
+    case 'end':
+      out.end = value;
+      break;
+    case 'limit':
+      out.limit = value;
+      break;
+    case 'reverse':
+      out.reverse = value;
+      break;
+    default:
+    // unknown names are ignored (contract section 3)
+  }
 }
 
 function decodeQueryPart(raw: string): string {

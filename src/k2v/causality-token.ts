@@ -33,13 +33,11 @@ export function decodeCausalityToken(token: string): Map<bigint, bigint> | undef
   if (buf === undefined || buf.length < 8 || (buf.length - 8) % 16 !== 0) return undefined;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const ctx = new Map<bigint, bigint>();
+  for (let off = 8; off < buf.length; off += 16) ctx.set(view.getBigUint64(off), view.getBigUint64(off + 8));
+  // As Garage: the checksum is checked over the decoded clock, after a repeated node id has kept
+  // its last pair, not over every pair of the text.
   let checksum = 0n;
-  for (let off = 8; off < buf.length; off += 16) {
-    const n = view.getBigUint64(off);
-    const t = view.getBigUint64(off + 8);
-    checksum ^= n ^ t;
-    ctx.set(n, t);
-  }
+  for (const [n, t] of ctx) checksum ^= n ^ t;
   if (checksum !== view.getBigUint64(0)) return undefined;
   return ctx;
 }

@@ -6,6 +6,8 @@ export type StoreErrorCode =
   | 'Unavailable'
   /** A causality token names this node with a timestamp it never issued (400 CausalityToken). */
   | 'FutureToken'
+  /** A write would leave an item with more concurrent values than the limit allows (400). */
+  | 'TooManyValues'
   /** An admin-level conflict or missing entity, for the metadata store. */
   | 'NotFound'
   | 'Conflict';

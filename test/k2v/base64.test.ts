@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import fc from 'fast-check';
+import {
+  decodeBase64Strict,
+  decodeBase64UrlStrict,
+  encodeBase64,
+  encodeBase64Url,
+} from '../../src/k2v/base64.js';
+
+describe('strict base64', () => {
+  it('round-trips any bytes, both alphabets', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        assert.deepEqual(decodeBase64UrlStrict(encodeBase64Url(b)), b);
+        assert.deepEqual(decodeBase64Strict(encodeBase64(b)), b);
+      }),
+    );
+  });
+
+  it('encodes a subarray, not its whole buffer', () => {
+    const whole = new Uint8Array([1, 2, 3, 4, 5]);
+    assert.equal(encodeBase64Url(whole.subarray(1, 3)), Buffer.from([2, 3]).toString('base64url'));
+  });
+
+  it('rejects what Buffer would silently accept', () => {
+    assert.equal(decodeBase64UrlStrict('AQ=='), undefined);
+    assert.equal(decodeBase64UrlStrict('A+8'), undefined);
+    assert.equal(decodeBase64UrlStrict('AR'), undefined); // trailing bits
+    assert.equal(decodeBase64UrlStrict('A'), undefined);
+    assert.equal(decodeBase64UrlStrict('AQ AQ'), undefined);
+    assert.equal(decodeBase64Strict('AQ'), undefined); // missing padding
+    assert.equal(decodeBase64Strict('AR=='), undefined);
+    assert.equal(decodeBase64Strict('A-8='), undefined);
+    assert.equal(decodeBase64Strict('AQ==AQ=='), undefined);
+    assert.equal(decodeBase64Strict('AQ\n=='), undefined);
+    assert.deepEqual(decodeBase64Strict(''), new Uint8Array());
+  });
+
+  it('accepts exactly the canonical texts', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'AQgw_-+/=Z9 '.split('')), maxLength: 12 }), (s) => {
+        const url = decodeBase64UrlStrict(s);
+        if (url !== undefined) assert.equal(Buffer.from(url).toString('base64url'), s);
+        const std = decodeBase64Strict(s);
+        if (std !== undefined) assert.equal(Buffer.from(std).toString('base64'), s);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
