@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { Limits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
 import { checkPermission } from '../auth/permissions.js';
-import { verifyRequest } from '../auth/verify.js';
+import { UNSIGNED_PAYLOAD } from '../auth/content-sha256.js';
+import { beginVerification, checkBodyDigest } from '../auth/verify.js';
 import type { Store } from '../store/store.js';
 import type { HandlerContext } from './context.js';
 import { responseCorsHeaders } from './cors.js';
@@ -28,6 +29,7 @@ import { handleReadIndex } from './handlers/read-index.js';
 import { handleReadItem } from './handlers/read-item.js';
 import type { PollRegistry } from './poll-registry.js';
 import { headerValue } from './respond.js';
+import { splitTarget } from './query.js';
 import { route } from './router.js';
 
 export interface K2vDeps {
@@ -46,10 +48,9 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
   const now = deps.now ?? Date.now;
   return (req, res) => {
     const target = req.url ?? '/';
-    const q = target.indexOf('?');
-    const path = q < 0 ? target : target.slice(0, q);
+    const { path, query } = splitTarget(target);
     let extraHeaders = NO_HEADERS;
-    handle(req, res, target, now, (h) => (extraHeaders = h)).catch((err: unknown) => {
+    handle(req, res, target, path, query ?? '', now, (h) => (extraHeaders = h)).catch((err: unknown) => {
       sendError(deps, req, res, path, extraHeaders, err);
     });
   };
@@ -58,6 +59,8 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     req: IncomingMessage,
     res: ServerResponse,
     target: string,
+    rawPath: string,
+    rawQuery: string,
     now: () => number,
     setExtra: (h: Readonly<Record<string, string>>) => void,
   ): Promise<void> {
@@ -78,22 +81,16 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     };
     setExtra(corsFor(meta.resolveGlobalAlias(ep.bucket)));
 
-    const isBatchBody = ep.kind !== 'InsertItem';
-    const body = await readBody(req, isBatchBody ? deps.limits.maxBatchBodyBytes : deps.limits.maxValueBytes);
-    const bodySha256Hex = createHash('sha256').update(body).digest('hex');
-    const q = target.indexOf('?');
-    const verified = verifyRequest(
-      {
-        method: req.method ?? '',
-        rawPath: q < 0 ? target : target.slice(0, q),
-        rawQuery: q < 0 ? '' : target.slice(q + 1),
-        headers: req.headers,
-        bodySha256Hex,
-      },
-      { region: deps.region, now, lookupSecret: (id) => meta.getKey(id)?.secret },
+    // Every signature check that does not need the body runs before it is read.
+    const pending = beginVerification(
+      { method: req.method ?? '', rawPath, rawQuery, headers: req.headersDistinct },
+      { region: deps.region, now, lookupSecret: (id: string) => meta.getKey(id)?.secret },
     );
-    if (verified.contentSha256 !== undefined && verified.contentSha256 !== 'UNSIGNED-PAYLOAD' && verified.contentSha256 !== bodySha256Hex) {
-      throw new K2vError('InvalidDigest', 'the x-amz-content-sha256 header does not match the body');
+    const body = await readBody(req, ep.kind === 'InsertItem' ? deps.limits.maxValueBytes : deps.limits.maxBatchBodyBytes);
+    const hash = () => createHash('sha256').update(body).digest('hex');
+    const verified = pending.complete(pending.needsBodyHash ? hash() : undefined);
+    if (verified.contentSha256 !== undefined && verified.contentSha256 !== UNSIGNED_PAYLOAD) {
+      checkBodyDigest(verified, hash());
     }
 
     const bucketId = resolveBucket(ep.bucket, verified.accessKeyId);

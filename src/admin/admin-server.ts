@@ -1,0 +1,136 @@
+/**
+ * The admin HTTP API, compatible with Garage's admin API v1 for keys and buckets
+ * (doc/api/garage-admin-v1.yml): route (unknown -> 400, before any token check, as Garage),
+ * `GET /health` without a token, bearer token for everything else, JSON body (1 MiB at most),
+ * one handler per endpoint, errors as JSON {code, message, region, path}.
+ * The caller attaches the returned handler to a node:http server.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import { handleGlobalAliasBucket, handleGlobalUnaliasBucket, handleLocalAliasBucket, handleLocalUnaliasBucket } from './bucket-aliases.js';
+import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
+import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
+import { checkBearerToken, tokenDigest } from './bearer-token.js';
+import { ADMIN_BODY_LIMIT, parseJson, readBody } from './body.js';
+import type { AdminContext, AdminResult } from './context.js';
+import { toErrorResponse } from './errors.js';
+import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
+import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
+
+export interface AdminDeps {
+  readonly store: Store;
+  /** undefined: every route but /health answers 403. */
+  readonly adminToken: string | undefined;
+  readonly region: string;
+  readonly logger?: Logger;
+}
+
+export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createAdminHandler(deps: AdminDeps): AdminHandler {
+  const expectedToken = tokenDigest(deps.adminToken);
+  const ctx: AdminContext = { store: deps.store };
+  return (req, res) => {
+    const { path, query } = splitTarget(req.url ?? '/');
+    serve(req, res, path, query).catch((err: unknown) => {
+      const response = toErrorResponse(err, deps.region, path);
+      if (response.internal) deps.logger?.error({ err, method: req.method, path }, 'admin request failed');
+      else deps.logger?.debug({ method: req.method, path, status: response.status }, 'admin request refused');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(response.status, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(response.body),
+        // The rest of an oversized body is not worth reading: close after answering.
+        ...(response.status === 413 ? { Connection: 'close' } : {}),
+      });
+      res.end(response.body);
+    });
+  };
+
+  async function serve(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+    const endpoint = routeAdmin(req.method ?? '', path, query);
+    if (endpoint.kind === 'Health') return sendHealth(res, deps.store.healthy());
+    checkBearerToken(req.headers.authorization, expectedToken);
+    if (endpoint.kind === 'Options') return sendOptions(res);
+    const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
+    const result = await dispatch(ctx, endpoint, body);
+    if (result.status === 204) {
+      res.writeHead(204).end();
+      return;
+    }
+    const json = JSON.stringify(result.json, null, 2);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
+    res.end(json);
+  }
+}
+
+/** Path and raw query of a request target (origin form, or absolute form as a proxy sends). */
+function splitTarget(target: string): { path: string; query: string } {
+  const local = target.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?]*/, '');
+  const q = local.indexOf('?');
+  const path = q < 0 ? local : local.slice(0, q);
+  return { path: path === '' ? '/' : path, query: q < 0 ? '' : local.slice(q + 1) };
+}
+
+function sendHealth(res: ServerResponse, healthy: boolean): void {
+  const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: reads and writes will fail\n';
+  res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** As Garage: OPTIONS on any path, once authenticated, lists the methods. */
+function sendOptions(res: ServerResponse): void {
+  res.writeHead(204, {
+    Allow: 'OPTIONS, GET, POST',
+    'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
+    'Access-Control-Allow-Origin': '*',
+  });
+  res.end();
+}
+
+function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
+  switch (ep.kind) {
+    case 'ListKeys':
+      return handleListKeys(ctx);
+    case 'GetKeyInfo':
+      return handleGetKeyInfo(ctx, ep.id, ep.search, ep.showSecretKey);
+    case 'CreateKey':
+      return handleCreateKey(ctx, body);
+    case 'ImportKey':
+      return handleImportKey(ctx, body);
+    case 'UpdateKey':
+      return handleUpdateKey(ctx, ep.id, body);
+    case 'DeleteKey':
+      return handleDeleteKey(ctx, ep.id);
+    case 'ListBuckets':
+      return handleListBuckets(ctx);
+    case 'GetBucketInfo':
+      return handleGetBucketInfo(ctx, ep.id, ep.globalAlias);
+    case 'CreateBucket':
+      return handleCreateBucket(ctx, body);
+    case 'UpdateBucket':
+      return handleUpdateBucket(ctx, ep.id, body);
+    case 'DeleteBucket':
+      return handleDeleteBucket(ctx, ep.id);
+    case 'BucketAllowKey':
+      return handleBucketChangeKeyPerm(ctx, body, true);
+    case 'BucketDenyKey':
+      return handleBucketChangeKeyPerm(ctx, body, false);
+    case 'GlobalAliasBucket':
+      return handleGlobalAliasBucket(ctx, ep.id, ep.alias);
+    case 'GlobalUnaliasBucket':
+      return handleGlobalUnaliasBucket(ctx, ep.id, ep.alias);
+    case 'LocalAliasBucket':
+      return handleLocalAliasBucket(ctx, ep.id, ep.accessKeyId, ep.alias);
+    case 'LocalUnaliasBucket':
+      return handleLocalUnaliasBucket(ctx, ep.id, ep.accessKeyId, ep.alias);
+    default: {
+      const unreachable: never = ep;
+      throw new Error(`unhandled admin endpoint ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

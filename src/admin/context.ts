@@ -1,0 +1,14 @@
+/**
+ * What every admin handler receives and returns: the store, and a JSON (200) or empty (204)
+ * result that admin-server.ts writes out.
+ */
+import type { Store } from '../store/store.js';
+
+export interface AdminContext {
+  readonly store: Store;
+}
+
+export type AdminResult = { readonly status: 200; readonly json: unknown } | { readonly status: 204 };
+
+export const ok = (json: unknown): AdminResult => ({ status: 200, json });
+export const noContent: AdminResult = { status: 204 };

@@ -1,0 +1,297 @@
+/**
+ * The LMDB-backed MetadataStore (src/store/metadata.ts): access keys, buckets and the ids of every
+ * key ever created, all held in memory for synchronous reads on the auth hot path, and persisted
+ * in one lmdb database (msgpack values) under the string keys `key/<id>`, `bucket/<id>` and
+ * `used/<id>`.
+ *
+ * Invariants kept by `update()` (a violating draft is rejected with StoreError 'Conflict'):
+ * - a global alias names one bucket; a (key, alias) pair names one bucket;
+ * - local aliases and permissions only reference existing keys;
+ * - `usedKeyIds` only grows, and contains the id of every key.
+ * The in-memory copy is replaced only after the transaction is durable, and its records are
+ * frozen so that no reader can change them behind the store's back.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Key as LmdbKey, RangeOptions } from 'lmdb';
+import { StoreError } from '../errors.js';
+import type { AccessKey, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
+
+/** The part of an lmdb-js `Database` this store uses (a `Database` satisfies it). */
+export interface MetaDatabase {
+  getRange(options?: RangeOptions): Iterable<{ key: LmdbKey; value: unknown }>;
+  transaction<T>(action: () => T): Promise<T>;
+  put(key: string, value: unknown): Promise<boolean>;
+  remove(key: string): Promise<boolean>;
+  readonly flushed: Promise<boolean>;
+}
+
+const KEY_PREFIX = 'key/';
+const BUCKET_PREFIX = 'bucket/';
+const USED_PREFIX = 'used/';
+
+interface State {
+  readonly keys: ReadonlyMap<string, AccessKey>;
+  readonly buckets: ReadonlyMap<string, Bucket>;
+  readonly usedKeyIds: ReadonlySet<string>;
+  /** global alias -> bucket id */
+  readonly globalAliases: ReadonlyMap<string, string>;
+  /** access key id -> (local alias -> bucket id) */
+  readonly localAliases: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
+export class LmdbMetadataStore implements MetadataStore {
+  private state: State;
+  /** Tail of the update queue: updates run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: MetaDatabase,
+    draft: MetadataDraft,
+  ) {
+    this.state = buildState(draft);
+  }
+
+  /** Reads every metadata record of `db` into memory; throws on a record it cannot parse. */
+  static load(db: MetaDatabase): LmdbMetadataStore {
+    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), usedKeyIds: new Set() };
+    for (const { key, value } of db.getRange()) {
+      if (typeof key !== 'string') continue;
+      if (key.startsWith(KEY_PREFIX)) {
+        const k = parseAccessKey(value, key);
+        draft.keys.set(k.id, k);
+      } else if (key.startsWith(BUCKET_PREFIX)) {
+        const b = parseBucket(value, key);
+        draft.buckets.set(b.id, b);
+      } else if (key.startsWith(USED_PREFIX)) {
+        draft.usedKeyIds.add(key.slice(USED_PREFIX.length));
+      }
+    }
+    return new LmdbMetadataStore(db, draft);
+  }
+
+  getKey(id: string): AccessKey | undefined {
+    return this.state.keys.get(id);
+  }
+
+  listKeys(): AccessKey[] {
+    return [...this.state.keys.values()];
+  }
+
+  getBucket(id: string): Bucket | undefined {
+    return this.state.buckets.get(id);
+  }
+
+  listBuckets(): Bucket[] {
+    return [...this.state.buckets.values()];
+  }
+
+  resolveGlobalAlias(alias: string): string | undefined {
+    return this.state.globalAliases.get(alias);
+  }
+
+  resolveLocalAlias(accessKeyId: string, alias: string): string | undefined {
+    return this.state.localAliases.get(accessKeyId)?.get(alias);
+  }
+
+  keyIdEverUsed(id: string): boolean {
+    return this.state.usedKeyIds.has(id);
+  }
+
+  update<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+    const run = this.queue.then(() => this.runUpdate(fn));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runUpdate<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+    const before = this.state;
+    const draft: MetadataDraft = {
+      keys: structuredClone(new Map(before.keys)),
+      buckets: structuredClone(new Map(before.buckets)),
+      usedKeyIds: new Set(before.usedKeyIds),
+    };
+    const result = fn(draft);
+    for (const id of before.usedKeyIds) draft.usedKeyIds.add(id);
+    for (const id of draft.keys.keys()) draft.usedKeyIds.add(id);
+    const next = buildState(draft);
+
+    const puts: [string, unknown][] = [];
+    const removes: string[] = [];
+    diffRecords(KEY_PREFIX, before.keys, next.keys, puts, removes);
+    diffRecords(BUCKET_PREFIX, before.buckets, next.buckets, puts, removes);
+    for (const id of next.usedKeyIds) if (!before.usedKeyIds.has(id)) puts.push([USED_PREFIX + id, true]);
+
+    if (puts.length > 0 || removes.length > 0) {
+      try {
+        await this.db.transaction(() => {
+          for (const [k, v] of puts) void this.db.put(k, v);
+          for (const k of removes) void this.db.remove(k);
+        });
+        // The transaction promise resolves at commit, possibly before the data is on disk.
+        await this.db.flushed;
+      } catch (err) {
+        throw new StoreError('Unavailable', 'metadata commit failed', { cause: err });
+      }
+    }
+    this.state = next;
+    return result;
+  }
+}
+
+function diffRecords<R extends { readonly id: string }>(
+  prefix: string,
+  before: ReadonlyMap<string, R>,
+  after: ReadonlyMap<string, R>,
+  puts: [string, unknown][],
+  removes: string[],
+): void {
+  for (const [id, rec] of after) {
+    const old = before.get(id);
+    if (old === undefined || !isDeepStrictEqual(old, rec)) puts.push([prefix + id, rec]);
+  }
+  for (const id of before.keys()) if (!after.has(id)) removes.push(prefix + id);
+}
+
+/** Checks the draft's invariants, builds the alias indexes and freezes every record. */
+function buildState(draft: MetadataDraft): State {
+  const globalAliases = new Map<string, string>();
+  const localAliases = new Map<string, Map<string, string>>();
+  for (const [id, key] of draft.keys) {
+    if (key.id !== id) throw conflict(`key record ${key.id} filed under ${id}`);
+    deepFreeze(key);
+  }
+  for (const [id, bucket] of draft.buckets) {
+    if (bucket.id !== id) throw conflict(`bucket record ${bucket.id} filed under ${id}`);
+    for (const alias of bucket.globalAliases) {
+      const other = globalAliases.get(alias);
+      if (other !== undefined && other !== id) throw conflict(`global alias ${alias} names two buckets`);
+      globalAliases.set(alias, id);
+    }
+    for (const { accessKeyId, alias } of bucket.localAliases) {
+      if (!draft.keys.has(accessKeyId)) throw conflict(`local alias ${alias} of unknown key ${accessKeyId}`);
+      let ofKey = localAliases.get(accessKeyId);
+      if (ofKey === undefined) localAliases.set(accessKeyId, (ofKey = new Map()));
+      const other = ofKey.get(alias);
+      if (other !== undefined && other !== id) throw conflict(`local alias ${alias} of ${accessKeyId} names two buckets`);
+      ofKey.set(alias, id);
+    }
+    for (const keyId of Object.keys(bucket.keys)) {
+      if (!draft.keys.has(keyId)) throw conflict(`permission of unknown key ${keyId} on bucket ${id}`);
+    }
+    deepFreeze(bucket);
+  }
+  return { keys: draft.keys, buckets: draft.buckets, usedKeyIds: draft.usedKeyIds, globalAliases, localAliases };
+}
+
+function conflict(message: string): StoreError {
+  return new StoreError('Conflict', `metadata invariant violated: ${message}`);
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+
+// ---- parsing of stored records (a parsing boundary: values come back from msgpack) ----
+
+type Fields = Record<string, unknown>;
+
+function corrupt(dbKey: string, what: string): Error {
+  return new Error(`corrupt metadata record ${dbKey}: ${what}`);
+}
+
+function fields(value: unknown, dbKey: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(dbKey, 'not an object');
+  return value as Fields;
+}
+
+function str(f: Fields, name: string, dbKey: string): string {
+  const v = f[name];
+  if (typeof v !== 'string') throw corrupt(dbKey, `${name} is not a string`);
+  return v;
+}
+
+function num(f: Fields, name: string, dbKey: string): number {
+  const v = f[name];
+  if (typeof v !== 'number') throw corrupt(dbKey, `${name} is not a number`);
+  return v;
+}
+
+function bool(f: Fields, name: string, dbKey: string): boolean {
+  const v = f[name];
+  if (typeof v !== 'boolean') throw corrupt(dbKey, `${name} is not a boolean`);
+  return v;
+}
+
+function strings(v: unknown, name: string, dbKey: string): string[] {
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw corrupt(dbKey, `${name} is not a string list`);
+  return v as string[];
+}
+
+function nullableNum(v: unknown, name: string, dbKey: string): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'number') throw corrupt(dbKey, `${name} is not a number`);
+  return v;
+}
+
+function parseAccessKey(value: unknown, dbKey: string): AccessKey {
+  const f = fields(value, dbKey);
+  return {
+    id: str(f, 'id', dbKey),
+    secret: str(f, 'secret', dbKey),
+    name: str(f, 'name', dbKey),
+    created: num(f, 'created', dbKey),
+    allowCreateBucket: bool(f, 'allowCreateBucket', dbKey),
+  };
+}
+
+function parseBucket(value: unknown, dbKey: string): Bucket {
+  const f = fields(value, dbKey);
+  const localAliases = (Array.isArray(f.localAliases) ? f.localAliases : []).map((a: unknown) => {
+    const la = fields(a, dbKey);
+    return { accessKeyId: str(la, 'accessKeyId', dbKey), alias: str(la, 'alias', dbKey) };
+  });
+  const keys: Bucket['keys'] = {};
+  for (const [keyId, p] of Object.entries(fields(f.keys, dbKey))) {
+    const perm = fields(p, dbKey);
+    keys[keyId] = { read: bool(perm, 'read', dbKey), write: bool(perm, 'write', dbKey), owner: bool(perm, 'owner', dbKey) };
+  }
+  const corsRules = (Array.isArray(f.corsRules) ? f.corsRules : []).map((r: unknown) => {
+    const rule = fields(r, dbKey);
+    const id = rule.id;
+    return {
+      id: typeof id === 'string' ? id : null,
+      allowedOrigins: strings(rule.allowedOrigins, 'allowedOrigins', dbKey),
+      allowedMethods: strings(rule.allowedMethods, 'allowedMethods', dbKey),
+      allowedHeaders: strings(rule.allowedHeaders, 'allowedHeaders', dbKey),
+      exposeHeaders: strings(rule.exposeHeaders, 'exposeHeaders', dbKey),
+      maxAgeSeconds: nullableNum(rule.maxAgeSeconds, 'maxAgeSeconds', dbKey),
+    };
+  });
+  const website = f.websiteConfig;
+  let websiteConfig: Bucket['websiteConfig'] = null;
+  if (website !== null && website !== undefined) {
+    const w = fields(website, dbKey);
+    const errorDocument = w.errorDocument;
+    websiteConfig = {
+      indexDocument: str(w, 'indexDocument', dbKey),
+      errorDocument: typeof errorDocument === 'string' ? errorDocument : null,
+    };
+  }
+  const quotas = fields(f.quotas ?? {}, dbKey);
+  return {
+    id: str(f, 'id', dbKey),
+    created: num(f, 'created', dbKey),
+    globalAliases: strings(f.globalAliases, 'globalAliases', dbKey),
+    localAliases,
+    keys,
+    corsRules,
+    websiteAccess: f.websiteAccess === true,
+    websiteConfig,
+    quotas: {
+      maxSize: nullableNum(quotas.maxSize, 'maxSize', dbKey),
+      maxObjects: nullableNum(quotas.maxObjects, 'maxObjects', dbKey),
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * End to end: requests signed by the independent `aws4` library, sent over real HTTP, verified by
+ * the server helper. aws4 sends the path as given, percent-encoding it only when it holds
+ * characters outside RFC 3986 (then `encodeURI(decodeURI(path))`), and signs each path segment
+ * URI-encoded once more: the contract's rule. It normalises the signed path (`//`, `.`, `..`)
+ * for non-S3 services without changing the path it sends: such paths cannot verify.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import aws4 from 'aws4';
+import { AMZ_DATE, KEY_ID, SECRET, depsAt, sha256Hex } from './aws4-sign.js';
+import { startVerifyServer, type Seen, type VerifyServer } from './verify-server.js';
+
+let server: VerifyServer;
+before(async () => {
+  server = await startVerifyServer(depsAt());
+});
+after(() => server.close());
+
+interface Send {
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  signQuery?: boolean;
+}
+
+function send(o: Send): Promise<Seen> {
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
+  if (o.signQuery !== true) headers['X-Amz-Date'] = AMZ_DATE;
+  const signed = aws4.sign(
+    {
+      host: '127.0.0.1',
+      port: server.port,
+      method: o.method,
+      path: o.path,
+      headers,
+      ...(o.body !== undefined ? { body: o.body } : {}),
+      service: 'k2v',
+      region: 'garage',
+      ...(o.signQuery === true ? { signQuery: true } : {}),
+    },
+    { accessKeyId: KEY_ID, secretAccessKey: SECRET },
+  );
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, method: signed.method, path: signed.path, headers: signed.headers as Record<string, string> },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text) as Seen));
+      },
+    );
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+const PATHS = [
+  '/bucket/pk with space',
+  '/bucket/a+b',
+  '/bucket/100%25',
+  '/bucket/a%2Fb',
+  '/bucket/dir/sub/item',
+  '/bucket/café',
+  '/bucket/日本語',
+  "/bucket/it's(1)!*~",
+  '/bucket/%E2%82%AC%20sign',
+];
+
+const QUERIES = [
+  'sort_key=a b',
+  'sort_key=x%2By+z',
+  'sort_key=%2Fslash/and%25',
+  'sort_key=é&causality_token=ESIyz5qDH4kRIjNEVWZ3iAAAAYvP5WgB',
+  'causality_token=AAAAAAAAAAA&sort_key=s&timeout=10',
+];
+
+const BODY = 'hello, k2v \u00e9';
+const BODY_HEX = sha256Hex(BODY);
+
+for (const path of PATHS) {
+  for (const query of QUERIES) {
+    test(`aws4 GET ${path}?${query}: without x-amz-content-sha256`, async () => {
+      const seen = await send({ method: 'GET', path: `${path}?${query}` });
+      assert.equal(seen.status, 200, seen.message);
+      assert.equal(seen.accessKeyId, KEY_ID);
+      assert.equal(seen.contentSha256, null);
+    });
+  }
+  test(`aws4 PUT ${path}: body hash signed without the header, as UNSIGNED-PAYLOAD, as a hex header`, async () => {
+    const bare = await send({ method: 'PUT', path: `${path}?sort_key=k`, body: BODY });
+    assert.equal(bare.status, 200, bare.message);
+    assert.equal(bare.contentSha256, null);
+    const unsigned = await send({ method: 'PUT', path: `${path}?sort_key=k`, body: BODY, headers: { 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    assert.equal(unsigned.status, 200, unsigned.message);
+    assert.equal(unsigned.contentSha256, 'UNSIGNED-PAYLOAD');
+    const hex = await send({ method: 'PUT', path: `${path}?sort_key=k`, body: BODY, headers: { 'X-Amz-Content-Sha256': BODY_HEX } });
+    assert.equal(hex.status, 200, hex.message);
+    assert.equal(hex.contentSha256, BODY_HEX);
+  });
+  test(`aws4 presigned GET ${path} (body hash signed, Deviation)`, async () => {
+    const seen = await send({ method: 'GET', path: `${path}?sort_key=k&X-Amz-Expires=300&X-Amz-Date=${AMZ_DATE}`, signQuery: true });
+    assert.equal(seen.status, 200, seen.message);
+    assert.equal(seen.contentSha256, null);
+  });
+}
+
+test('aws4: bare keywords (?search, ?delete, ?poll_range) and ReadIndex parameters', async () => {
+  for (const path of ['/bucket?search', '/bucket?delete', '/bucket/pk?poll_range', '/bucket?search=']) {
+    const seen = await send({ method: 'POST', path, body: '[]' });
+    assert.equal(seen.status, 200, `${path}: ${seen.message}`);
+  }
+  const index = await send({ method: 'GET', path: '/bucket?prefix=a b&start=a c&end=z&limit=10&reverse=false' });
+  assert.equal(index.status, 200, index.message);
+});
+
+test('aws4: a hex x-amz-content-sha256 that does not match the body -> InvalidDigest', async () => {
+  const seen = await send({ method: 'PUT', path: '/bucket/pk?sort_key=k', body: BODY, headers: { 'X-Amz-Content-Sha256': sha256Hex('other') } });
+  assert.equal(seen.code, 'InvalidDigest');
+});
+
+test('aws4: presigned body hash covers the body', async () => {
+  const seen = await send({ method: 'POST', path: `/bucket?search&X-Amz-Expires=300&X-Amz-Date=${AMZ_DATE}`, body: '[{"partitionKey":"p"}]', signQuery: true });
+  assert.equal(seen.status, 200, seen.message);
+});
+
+// Known disagreements, documented: aws4 signs a normalised path for non-S3 services but sends it
+// unnormalised, and its presigned URLs carry no X-Amz-Expires unless the caller adds one.
+test('aws4 disagreement: // or dot segments in the path cannot verify (aws4 normalises what it signs)', async () => {
+  for (const path of ['/bucket//pk?sort_key=a', '/bucket/./pk?sort_key=a', '/bucket/x/../pk?sort_key=a']) {
+    const seen = await send({ method: 'GET', path });
+    assert.equal(seen.code, 'AccessDenied', path);
+  }
+});
+
+test('aws4 disagreement: a presigned URL without X-Amz-Expires -> InvalidRequest', async () => {
+  const seen = await send({ method: 'GET', path: `/bucket/pk?sort_key=k&X-Amz-Date=${AMZ_DATE}`, signQuery: true });
+  assert.equal(seen.code, 'InvalidRequest');
+  assert.match(seen.message ?? '', /X-Amz-Expires/);
+});
