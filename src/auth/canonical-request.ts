@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { badRequest } from '../k2v/errors.js';
 import { firstValue, type RequestHeaders } from './headers.js';
-import type { QueryPair } from './query-string.js';
+import { formDecode, type QueryPair } from './query-string.js';
 import { uriEncode } from './uri-encode.js';
 
 export interface CanonicalParts {
@@ -36,6 +36,30 @@ export function canonicalQuery(pairs: readonly QueryPair[], omitName?: string): 
   }
   // Code-unit order equals byte order here: the items are ASCII after encoding.
   return items.sort().join('&');
+}
+
+/**
+ * The canonical query as curl (7.x, `--aws-sigv4`) computes it: a bare name (`?search`) stays
+ * bare instead of becoming `search=`. Tried only after the standard form failed to verify
+ * (Deviation, more permissive: lets curl sign ReadBatch, DeleteBatch and PollRange).
+ * Undefined when the request has no bare name, so there is nothing else to try.
+ */
+export function bareNameCanonicalQuery(rawQuery: string, omitName?: string): string | undefined {
+  let bare = false;
+  const items: string[] = [];
+  for (const piece of rawQuery.split('&')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    const name = formDecode(eq < 0 ? piece : piece.slice(0, eq));
+    if (name === '' || (omitName !== undefined && name.toLowerCase() === omitName)) continue;
+    if (eq < 0) {
+      bare = true;
+      items.push(uriEncode(name, true));
+    } else {
+      items.push(uriEncode(name, true) + '=' + uriEncode(formDecode(piece.slice(eq + 1)), true));
+    }
+  }
+  return bare ? items.sort().join('&') : undefined;
 }
 
 export function canonicalHeaders(headers: RequestHeaders, signedHeaders: readonly string[]): string {

@@ -10,6 +10,7 @@ import { K2vError, badRequest } from '../k2v/errors.js';
 import {
   canonicalHeaders,
   canonicalQuery,
+  bareNameCanonicalQuery,
   canonicalRequestPrefix,
   canonicalUri,
 } from './canonical-request.js';
@@ -85,13 +86,15 @@ export function beginVerification(req: SignedRequestInput, deps: VerifyDeps): Pe
   const claim = parseSignatureClaim(req.headers, query);
   const payload = parseContentSha256(firstValue(req.headers['x-amz-content-sha256']));
   checkSignedHeaderSet(req.headers, claim.signedHeaders);
-  const prefix = canonicalRequestPrefix({
+  const omit = claim.form === 'presigned' ? PRESIGNED.signature : undefined;
+  const parts = {
     method: req.method,
     canonicalUri: canonicalUri(req.rawPath),
-    canonicalQuery: canonicalQuery(query, claim.form === 'presigned' ? PRESIGNED.signature : undefined),
+    canonicalQuery: canonicalQuery(query, omit),
     canonicalHeaders: canonicalHeaders(req.headers, claim.signedHeaders),
     signedHeaders: claim.signedHeaders,
-  });
+  };
+  const prefix = canonicalRequestPrefix(parts);
   checkClock(claim, deps.now());
 
   const date8 = claim.amzDate.slice(0, 8);
@@ -108,14 +111,23 @@ export function beginVerification(req: SignedRequestInput, deps: VerifyDeps): Pe
     needsBodyHash: payload.kind === 'absent',
     complete(bodySha256Hex?: string): VerifiedRequest {
       const bodyHex = bodySha256Hex?.toLowerCase();
-      for (const candidate of payloadCandidates(claim, payload, bodyHex)) {
-        const sts = stringToSign(claim.amzDate, scope, prefix + candidate.line);
-        if (!signatureMatches(computeSignature(signingKey, sts), claim.signature)) continue;
-        const verified = { accessKeyId: claim.accessKeyId, contentSha256: candidate.contentSha256 };
-        if (bodyHex !== undefined) checkBodyDigest(verified, bodyHex);
-        return verified;
+      const tryPrefix = (pre: string): VerifiedRequest | undefined => {
+        for (const candidate of payloadCandidates(claim, payload, bodyHex)) {
+          const sts = stringToSign(claim.amzDate, scope, pre + candidate.line);
+          if (!signatureMatches(computeSignature(signingKey, sts), claim.signature)) continue;
+          const verified = { accessKeyId: claim.accessKeyId, contentSha256: candidate.contentSha256 };
+          if (bodyHex !== undefined) checkBodyDigest(verified, bodyHex);
+          return verified;
+        }
+        return undefined;
+      };
+      let verified = tryPrefix(prefix);
+      if (verified === undefined) {
+        const bareQuery = bareNameCanonicalQuery(req.rawQuery, omit);
+        if (bareQuery !== undefined) verified = tryPrefix(canonicalRequestPrefix({ ...parts, canonicalQuery: bareQuery }));
       }
-      throw new K2vError('AccessDenied', 'Invalid signature');
+      if (verified === undefined) throw new K2vError('AccessDenied', 'Invalid signature');
+      return verified;
     },
   };
 }

@@ -8,7 +8,7 @@ import { createAdminHandler } from '../admin/admin-server.js';
 import type { ServerConfig } from '../config/config.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
-import { openLmdbStore } from '../store/lmdb/lmdb-store.js';
+import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
 import { parseBindAddress } from './bind-address.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 

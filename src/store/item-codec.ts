@@ -1,0 +1,164 @@
+/**
+ * Binary encoding of a stored K2V item: its partition and sort keys (so that GC and change events
+ * can name the item from its value alone) and its DVVS state (src/k2v/dvvs.ts).
+ *
+ * Layout, all integers big-endian, `varint` = unsigned LEB128:
+ *   u8 format (1)
+ *   varint pkLength, pk UTF-8 | varint skLength, sk UTF-8
+ *   varint entryCount, then per node entry (ascending node id):
+ *     u64 node | u64 discard | varint valueCount, then per value:
+ *       u64 t | varint tag (0 = tombstone, n + 1 = n bytes follow) | bytes
+ * Node ids and timestamps are fixed-width because they are u64 (timestamps are ~2^41 today, but
+ * a client token may carry any u64 for a foreign node). Lengths are varints: most are tiny.
+ *
+ * Decoding does not copy values: they are views into the input buffer, which the caller must own
+ * (lmdb-js returns a fresh buffer per `get` and per range entry with `encoding: 'binary'`).
+ */
+import { Buffer } from 'node:buffer';
+import type { DotValue, DvvsItem, NodeEntry } from '../k2v/dvvs.js';
+
+const FORMAT = 1;
+
+export interface StoredItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly item: DvvsItem;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Uint8Array, off: number, n: number): number {
+  while (n >= 0x80) {
+    buf[off++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[off++] = n;
+  return off;
+}
+
+/** Encodes an item; the result is a fresh Buffer sized exactly. */
+export function encodeItem(pk: string, sk: string, item: DvvsItem): Buffer {
+  const pkLen = Buffer.byteLength(pk, 'utf8');
+  const skLen = Buffer.byteLength(sk, 'utf8');
+  let size = 1 + varintSize(pkLen) + pkLen + varintSize(skLen) + skLen + varintSize(item.entries.length);
+  for (const e of item.entries) {
+    size += 16 + varintSize(e.values.length);
+    for (const d of e.values) {
+      const tag = d.v === null ? 0 : d.v.length + 1;
+      size += 8 + varintSize(tag) + (d.v === null ? 0 : d.v.length);
+    }
+  }
+  const buf = Buffer.allocUnsafe(size);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  buf[0] = FORMAT;
+  let off = writeVarint(buf, 1, pkLen);
+  off += buf.write(pk, off, 'utf8');
+  off = writeVarint(buf, off, skLen);
+  off += buf.write(sk, off, 'utf8');
+  off = writeVarint(buf, off, item.entries.length);
+  for (const e of item.entries) {
+    view.setBigUint64(off, e.node);
+    view.setBigUint64(off + 8, e.discard);
+    off = writeVarint(buf, off + 16, e.values.length);
+    for (const d of e.values) {
+      view.setBigUint64(off, d.t);
+      off += 8;
+      if (d.v === null) {
+        buf[off++] = 0;
+      } else {
+        off = writeVarint(buf, off, d.v.length + 1);
+        buf.set(d.v, off);
+        off += d.v.length;
+      }
+    }
+  }
+  if (off !== size) throw new Error(`item encoding size mismatch: ${off} != ${size}`);
+  return buf;
+}
+
+/** Thrown on bytes that are not an encoded item (a corrupted or foreign record). */
+export class ItemCodecError extends Error {
+  override readonly name = 'ItemCodecError';
+}
+
+class Reader {
+  off = 0;
+  readonly view: DataView;
+  constructor(readonly buf: Buffer) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  need(n: number): void {
+    if (this.off + n > this.buf.length) throw new ItemCodecError('truncated item record');
+  }
+
+  varint(): number {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      this.need(1);
+      const b = this.buf[this.off++]!;
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+      if (scale > 2 ** 49) throw new ItemCodecError('varint too long');
+    }
+  }
+
+  u64(): bigint {
+    this.need(8);
+    const v = this.view.getBigUint64(this.off);
+    this.off += 8;
+    return v;
+  }
+
+  string(): string {
+    const len = this.varint();
+    this.need(len);
+    const s = this.buf.toString('utf8', this.off, this.off + len);
+    this.off += len;
+    return s;
+  }
+
+  bytes(len: number): Uint8Array {
+    this.need(len);
+    const v = this.buf.subarray(this.off, this.off + len);
+    this.off += len;
+    return v;
+  }
+}
+
+/** Decodes an item; values are views into `bytes` (not copies). */
+export function decodeItem(bytes: Uint8Array): StoredItem {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length === 0 || buf[0] !== FORMAT) throw new ItemCodecError(`unknown item format ${buf[0]}`);
+  const r = new Reader(buf);
+  r.off = 1;
+  const pk = r.string();
+  const sk = r.string();
+  const entryCount = r.varint();
+  r.need(entryCount * 17); // each entry takes at least 17 bytes: bounds the allocation below
+  const entries: NodeEntry[] = new Array<NodeEntry>(entryCount);
+  for (let i = 0; i < entryCount; i++) {
+    const node = r.u64();
+    const discard = r.u64();
+    const valueCount = r.varint();
+    r.need(valueCount * 9);
+    const values: DotValue[] = new Array<DotValue>(valueCount);
+    for (let j = 0; j < valueCount; j++) {
+      const t = r.u64();
+      const tag = r.varint();
+      values[j] = { t, v: tag === 0 ? null : r.bytes(tag - 1) };
+    }
+    entries[i] = { node, discard, values };
+  }
+  if (r.off !== buf.length) throw new ItemCodecError('trailing bytes after item record');
+  return { pk, sk, item: { entries } };
+}

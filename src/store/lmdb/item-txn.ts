@@ -1,0 +1,163 @@
+/**
+ * The writes of one `write()` / `deleteRange()` call, inside one LMDB write transaction callback.
+ *
+ * Invariant (atomicity per call): lmdb-js runs many callbacks in one transaction and cannot roll
+ * back one of them alone (a throwing callback keeps the puts it already made). So `apply()` only
+ * computes new item states in memory and throws every refusal (FutureToken, TooManyValues, size)
+ * before `flush()` makes the first put; `flush()` then writes everything and cannot fail except
+ * on a storage error, which fails the whole transaction.
+ *
+ * In the same transaction as the items: partition counters (old counts out, new in; a counter at
+ * zero is deleted), the per-bucket item count, the tombstone GC index, and the node's `last`.
+ */
+import { Buffer } from 'node:buffer';
+import { EMPTY_ITEM, isTombstoneOnly, nodeTime, update, type DvvsItem, type Value, type VectorClock } from '../../k2v/dvvs.js';
+import { addCounts, countsOf, isZeroCounts, subCounts, ZERO_COUNTS, type IndexCounts } from '../../k2v/index-counts.js';
+import { StoreError } from '../errors.js';
+import { decodeItem, encodeItem } from '../item-codec.js';
+import type { ItemChange } from '../store.js';
+import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, LAST_KEY, partitionPrefix } from './keys.js';
+import { decodeCounts, decodeU64, encodeCounts, encodeU64 } from './values.js';
+import type { WriterState } from './writer-state.js';
+
+/** Per-record overhead of an LMDB leaf node (header and alignment), for size estimates. */
+const NODE_OVERHEAD = 16;
+
+interface Pending {
+  readonly key: Buffer;
+  readonly pk: string;
+  readonly sk: string;
+  readonly old: DvvsItem | undefined;
+  /** Bytes of the old record (key + value + overhead), 0 when absent. */
+  readonly oldBytes: number;
+  cur: DvvsItem | undefined;
+}
+
+export class ItemTxn {
+  private readonly pending = new Map<string, Pending>();
+  private readonly prefixes = new Map<string, Buffer>();
+  private readonly bucket: Buffer;
+  private last: bigint;
+
+  constructor(
+    private readonly w: WriterState,
+    private readonly bucketId: string,
+  ) {
+    this.bucket = bucketBytes(bucketId);
+    this.last = w.last;
+  }
+
+  /** The item as this transaction currently sees it (its own earlier writes included). */
+  current(pk: string, sk: string): DvvsItem | undefined {
+    return this.load(pk, sk).cur;
+  }
+
+  /** One write made through this node; refusals throw before anything is written. */
+  apply(pk: string, sk: string, ct: VectorClock | undefined, value: Value): void {
+    const { nodeId } = this.w;
+    const named = ct?.get(nodeId);
+    if (named !== undefined && named > this.last) {
+      throw new StoreError(
+        'FutureToken',
+        `causality token names this node (${nodeId.toString(16)}) at ${named}, after its last issued timestamp`,
+      );
+    }
+    const p = this.load(pk, sk);
+    const now = BigInt(Math.floor(this.w.now()));
+    const floor = now > this.last ? now : this.last;
+    const r = update(p.cur ?? EMPTY_ITEM, nodeId, ct, value, floor);
+    const count = storedValueCount(r.item);
+    if (count > this.w.maxValuesPerItem) {
+      throw new StoreError(
+        'TooManyValues',
+        `item would hold ${count} concurrent values, more than the limit of ${this.w.maxValuesPerItem}`,
+      );
+    }
+    p.cur = r.item;
+    this.last = r.t;
+  }
+
+  /** Writes every changed item and its bookkeeping; returns the changes to publish after commit. */
+  flush(): ItemChange[] {
+    const { db, nodeId } = this.w;
+    const records: { p: Pending; cur: DvvsItem; value: Buffer }[] = [];
+    const countDelta = new Map<string, IndexCounts>();
+    let growth = 0;
+    let created = 0;
+    for (const p of this.pending.values()) {
+      if (p.cur === undefined || p.cur === p.old) continue;
+      const value = encodeItem(p.pk, p.sk, p.cur);
+      records.push({ p, cur: p.cur, value });
+      growth += p.key.length + value.length + NODE_OVERHEAD - p.oldBytes;
+      if (p.old === undefined) created++;
+      const wasTomb = p.old !== undefined && isTombstoneOnly(p.old);
+      const isTomb = isTombstoneOnly(p.cur);
+      if (isTomb !== wasTomb) growth += (isTomb ? 1 : -1) * (9 + p.key.length + 32 + NODE_OVERHEAD);
+      const delta = subCounts(countsOf(p.cur), p.old === undefined ? ZERO_COUNTS : countsOf(p.old));
+      countDelta.set(p.pk, addCounts(countDelta.get(p.pk) ?? ZERO_COUNTS, delta));
+    }
+    if (records.length === 0) return [];
+    const counterKeys = [...countDelta.keys()].map((pk) => counterKey(this.bucket, pk));
+    if (!this.w.budget.admit(db.getWriteTxnId(), 2 * growth)) {
+      throw new StoreError('Unavailable', 'the store is full (mapSizeBytes reached); delete data or raise the limit');
+    }
+
+    // No refusal past this point: from here on, everything is written.
+    const changes: ItemChange[] = [];
+    for (const { p, cur, value } of records) {
+      void db.put(p.key, value);
+      if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(nodeTime(p.old, nodeId), p.key));
+      if (isTombstoneOnly(cur)) void db.put(gcKey(nodeTime(cur, nodeId), p.key), this.bucket);
+      changes.push({ bucketId: this.bucketId, pk: p.pk, sk: p.sk, item: cur });
+    }
+    let i = 0;
+    for (const delta of countDelta.values()) {
+      const key = counterKeys[i++]!;
+      if (isZeroCounts(delta)) continue;
+      const stored = db.get(key);
+      const next = addCounts(stored === undefined ? ZERO_COUNTS : decodeCounts(stored), delta);
+      if (isZeroCounts(next)) void db.remove(key);
+      else void db.put(key, encodeCounts(next));
+    }
+    if (created > 0) addBucketItems(this.w, this.bucket, created);
+    if (this.last !== this.w.last) {
+      this.w.last = this.last;
+      void db.put(LAST_KEY, encodeU64(this.last));
+    }
+    return changes;
+  }
+
+  private load(pk: string, sk: string): Pending {
+    const id = `${pk.length}:${pk}${sk}`;
+    let p = this.pending.get(id);
+    if (p !== undefined) return p;
+    let prefix = this.prefixes.get(pk);
+    if (prefix === undefined) {
+      prefix = partitionPrefix(this.bucketId, pk);
+      this.prefixes.set(pk, prefix);
+    }
+    const key = itemKey(prefix, sk);
+    const raw = this.w.db.get(key);
+    const old = raw === undefined ? undefined : decodeItem(raw).item;
+    const oldBytes = raw === undefined ? 0 : key.length + raw.length + NODE_OVERHEAD;
+    p = { key, pk, sk, old, oldBytes, cur: old };
+    this.pending.set(id, p);
+    return p;
+  }
+}
+
+/** Adds `delta` (possibly negative) to a bucket's item count; deletes the record at zero. */
+export function addBucketItems(w: Pick<WriterState, 'db'>, bucket: Buffer, delta: number): void {
+  const key = bucketCountKey(bucket);
+  const stored = w.db.get(key);
+  const next = (stored === undefined ? 0n : decodeU64(stored)) + BigInt(delta);
+  if (next <= 0n) void w.db.remove(key);
+  else void w.db.put(key, encodeU64(next));
+}
+
+/** Stored (t, value) pairs, duplicates included: what an item costs, whatever clients see. */
+function storedValueCount(item: DvvsItem): number {
+  let n = 0;
+  for (const e of item.entries) n += e.values.length;
+  return n;
+}

@@ -1,0 +1,56 @@
+/**
+ * A Snapshot (src/store/store.ts) on one LMDB read transaction: every read and every lazy scan
+ * made through it sees the same committed state, which is also durable (the store opens LMDB
+ * without overlappingSync, see lmdb-store.ts). The read transaction is held until `close()`.
+ */
+import type { Transaction } from 'lmdb';
+import type { DvvsItem, VectorClock } from '../../k2v/dvvs.js';
+import type { ScanFrom } from '../../k2v/range.js';
+import { StoreError } from '../errors.js';
+import type { IndexEntry, ItemEntry, ScanIterator, Snapshot } from '../store.js';
+import { scanIndex, scanItems } from './item-scans.js';
+import { LAST_KEY } from './keys.js';
+import { readItem } from './read-item.js';
+import { decodeU64 } from './values.js';
+import type { ItemsDb } from './writer-state.js';
+
+export class LmdbSnapshot implements Snapshot {
+  private closed = false;
+
+  constructor(
+    private readonly db: ItemsDb,
+    private readonly txn: Transaction,
+    private readonly nodeId: bigint,
+  ) {}
+
+  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
+    this.checkOpen();
+    return readItem(this.db, bucketId, pk, sk, this.txn);
+  }
+
+  scanItems(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemEntry> {
+    this.checkOpen();
+    return scanItems(this.db, bucketId, pk, from, reverse, this.txn);
+  }
+
+  scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry> {
+    this.checkOpen();
+    return scanIndex(this.db, bucketId, from, reverse, this.txn);
+  }
+
+  watermark(): VectorClock {
+    this.checkOpen();
+    const raw = this.db.get(LAST_KEY, { transaction: this.txn });
+    return new Map([[this.nodeId, raw === undefined ? 0n : decodeU64(raw)]]);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.txn.done();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StoreError('Unavailable', 'snapshot is closed');
+  }
+}

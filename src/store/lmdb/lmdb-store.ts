@@ -1,0 +1,229 @@
+/**
+ * The embedded LMDB Store (architecture "Embedded default: LMDB").
+ *
+ * Group commit and durability. Every write()/deleteRange()/GC chunk is one lmdb-js
+ * `transaction(callback)`. lmdb-js queues callbacks issued in the same event turn (and those
+ * issued while the writer thread is busy committing) and runs them one after the other, on the
+ * main thread, inside ONE LMDB write transaction, then commits it on its writer thread; each
+ * `transaction()` promise resolves when that commit has finished (lmdb-js write.js:
+ * transactionAsync / resolveCommit). Concurrent requests therefore share commits: while one
+ * transaction is being synced, the next batch fills up.
+ * The environment is opened with `overlappingSync: false`, so the writer begins each
+ * transaction without MDB_NOSYNC (src/writer.cpp WriteWorker::Write) and mdb_txn_commit() returns
+ * only after the data pages are fdatasync'ed and the new meta page is written through the
+ * O_DSYNC descriptor (mdb.c mdb_env_write_meta). So a resolved promise means durable, and we
+ * acknowledge and notify subscribers only then. With lmdb-js's default (overlappingSync on
+ * Linux) the promise would resolve at visibility, before the sync, and only `flushed` would mean
+ * durable; readers could then see, and polls reveal, writes a crash would lose. Without it,
+ * a reader sees a transaction at the earliest while its meta page is being written (one O_DSYNC
+ * pwrite after everything else is on disk).
+ */
+import type { Logger } from 'pino';
+import type { RootDatabase } from 'lmdb';
+import type { DvvsItem } from '../../k2v/dvvs.js';
+import type { RangeSpec } from '../../k2v/range.js';
+import { StoreError } from '../errors.js';
+import type { MetadataStore } from '../metadata.js';
+import type { ChangeListener, ItemChange, ItemWrite, Snapshot, Store } from '../store.js';
+import { deleteChunk } from './delete-range.js';
+import type { DirLock } from './dir-lock.js';
+import { ItemTxn } from './item-txn.js';
+import { bucketBytes, bucketCountKey } from './keys.js';
+import { toStoreError } from './lmdb-errors.js';
+import { LmdbSnapshot } from './lmdb-snapshot.js';
+import { readItem } from './read-item.js';
+import { Subscriptions } from './subscriptions.js';
+import { collectGarbageChunk } from './tombstone-gc.js';
+import type { ItemsDb, WriterState } from './writer-state.js';
+
+export interface LmdbStoreParts {
+  readonly env: RootDatabase;
+  readonly w: WriterState;
+  readonly meta: MetadataStore;
+  readonly lock: DirLock;
+  readonly logger: Logger;
+  readonly tombstoneGcDelayMs: number;
+  readonly gcIntervalMs: number;
+}
+
+export class LmdbStore implements Store {
+  readonly nodeId: bigint;
+  readonly meta: MetadataStore;
+  private readonly env: RootDatabase;
+  private readonly db: ItemsDb;
+  private readonly w: WriterState;
+  private readonly lock: DirLock;
+  private readonly logger: Logger;
+  private readonly gcDelayMs: number;
+  private readonly subs: Subscriptions;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  private commitFailed = false;
+  private commits = 0;
+  private readonly gcTimer: NodeJS.Timeout;
+  private gcRunning = false;
+
+  constructor(parts: LmdbStoreParts) {
+    this.env = parts.env;
+    this.w = parts.w;
+    this.db = parts.w.db;
+    this.nodeId = parts.w.nodeId;
+    this.meta = parts.meta;
+    this.lock = parts.lock;
+    this.logger = parts.logger;
+    this.gcDelayMs = parts.tombstoneGcDelayMs;
+    this.subs = new Subscriptions((err, change) =>
+      this.logger.error({ err, bucketId: change.bucketId, pk: change.pk, sk: change.sk }, 'change listener threw'),
+    );
+    (this.env as unknown as AfterCommitEmitter).on('aftercommit', (info) => {
+      if (info?.txnId !== undefined) this.commits++;
+    });
+    this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
+    this.gcTimer.unref();
+  }
+
+  /** Committed write transactions since open (group commit makes it far lower than write calls). */
+  get commitCount(): number {
+    return this.commits;
+  }
+
+  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
+    this.checkOpen();
+    return readItem(this.db, bucketId, pk, sk, undefined);
+  }
+
+  snapshot(): Snapshot {
+    this.checkOpen();
+    return new LmdbSnapshot(this.db, this.db.useReadTransaction(), this.nodeId);
+  }
+
+  write(bucketId: string, writes: readonly ItemWrite[]): Promise<void> {
+    return this.track(async () => {
+      bucketBytes(bucketId);
+      if (writes.length === 0) return;
+      const changes = await this.transact(() => {
+        const txn = new ItemTxn(this.w, bucketId);
+        for (const x of writes) txn.apply(x.pk, x.sk, x.ct, x.value);
+        return txn.flush();
+      });
+      this.publish(changes);
+    });
+  }
+
+  deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number> {
+    return this.track(async () => {
+      bucketBytes(bucketId);
+      let start = range.start;
+      let total = 0;
+      for (;;) {
+        const from = start;
+        const chunk = await this.transact(() => deleteChunk(this.w, bucketId, pk, range, from));
+        total += chunk.deleted;
+        this.publish(chunk.changes);
+        if (chunk.nextStart === undefined) return total;
+        start = chunk.nextStart;
+      }
+    });
+  }
+
+  subscribe(bucketId: string, pk: string, listener: ChangeListener): () => void {
+    return this.subs.subscribe(bucketId, pk, listener);
+  }
+
+  bucketHasItems(bucketId: string): boolean {
+    this.checkOpen();
+    return this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined;
+  }
+
+  healthy(): boolean {
+    return this.closing === undefined && !this.commitFailed;
+  }
+
+  /** One GC pass: removes every item tombstone-only for longer than the delay; returns how many. */
+  gcOnce(): Promise<number> {
+    return this.track(async () => {
+      const upTo = Math.floor(this.w.now() - this.gcDelayMs);
+      if (upTo < 0) return 0;
+      let total = 0;
+      for (;;) {
+        const chunk = await this.transact(() => collectGarbageChunk(this.w, BigInt(upTo)));
+        total += chunk.removed;
+        if (!chunk.more) return total;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.gcTimer);
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    try {
+      await this.env.close();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  private gcTick(): void {
+    if (this.gcRunning || this.closing !== undefined) return;
+    this.gcRunning = true;
+    this.gcOnce()
+      .then(
+        (n) => {
+          if (n > 0) this.logger.debug({ removed: n }, 'tombstone GC');
+        },
+        (err: unknown) => this.logger.error({ err }, 'tombstone GC failed'),
+      )
+      .finally(() => {
+        this.gcRunning = false;
+      });
+  }
+
+  /** Runs an operation, refusing it when closing, and lets close() wait for it. */
+  private track<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closing'));
+    const p = op();
+    this.inflight.add(p);
+    const forget = (): void => {
+      this.inflight.delete(p);
+    };
+    p.then(forget, forget);
+    return p;
+  }
+
+  private async transact<T>(fn: () => T): Promise<T> {
+    try {
+      const result = await this.db.transaction(fn);
+      this.commitFailed = false;
+      return result;
+    } catch (err) {
+      const mapped = await toStoreError(err);
+      if (mapped.code !== undefined) {
+        // The whole batch was aborted: a storage failure, not this call's own refusal.
+        this.commitFailed = true;
+        this.w.budget.invalidate();
+        this.logger.error(
+          { err, code: mapped.code },
+          mapped.space ? 'write failed: storage is full (map or disk)' : 'write transaction failed',
+        );
+      }
+      throw mapped.error;
+    }
+  }
+
+  private publish(changes: readonly ItemChange[]): void {
+    for (const c of changes) this.subs.publish(c);
+  }
+
+  private checkOpen(): void {
+    if (this.closing !== undefined) throw new StoreError('Unavailable', 'the store is closed');
+  }
+}
+
+interface AfterCommitEmitter {
+  on(event: 'aftercommit', listener: (info: { txnId?: number } | undefined) => void): void;
+}

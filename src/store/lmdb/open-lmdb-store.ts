@@ -1,0 +1,80 @@
+/**
+ * Opens the embedded LMDB store in a data directory: takes the directory lock, opens the
+ * environment (the directory holds data.mdb, lock.mdb and k2v.pid), its two databases (`k2v`:
+ * items, counters, GC index, node state, with raw binary keys and values; `meta`: the metadata
+ * store's msgpack records), and loads the node identity and the metadata.
+ */
+import fs from 'node:fs';
+import { open, type RootDatabase } from 'lmdb';
+import { pino, type Logger } from 'pino';
+import { acquireDirLock } from './dir-lock.js';
+import { LmdbStore } from './lmdb-store.js';
+import { LmdbMetadataStore } from './metadata-store.js';
+import { loadNodeState } from './node-identity.js';
+import { pagesInUseBytes, SizeBudget } from './size-budget.js';
+import type { ItemsDb } from './writer-state.js';
+
+export interface LmdbStoreOptions {
+  readonly dataDir: string;
+  /** Budget for stored data, bytes (see size-budget.ts). */
+  readonly mapSizeBytes: number;
+  readonly tombstoneGcDelayMs: number;
+  /** Stored values (duplicates included) one item may hold; a write beyond -> 'TooManyValues'. */
+  readonly maxValuesPerItem: number;
+  /** Wall clock in ms since the epoch (injected by tests). */
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  /** How often the GC timer runs; default a tenth of the delay, between 1 s and 60 s. */
+  readonly gcIntervalMs?: number;
+}
+
+export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const lock = acquireDirLock(opts.dataDir);
+  let env: RootDatabase | undefined;
+  try {
+    env = open({
+      path: opts.dataDir,
+      // a directory, even when its name has a dot (lmdb-js would take it for a file name)
+      noSubdir: false,
+      // durable commits: see the comment at the top of lmdb-store.ts
+      overlappingSync: false,
+      maxDbs: 4,
+    });
+    const db: ItemsDb = env.openDB<Buffer, Buffer>({ name: 'k2v', keyEncoding: 'binary', encoding: 'binary' });
+    const metaDb = env.openDB({ name: 'meta' });
+    const state = await loadNodeState(db);
+    const meta = LmdbMetadataStore.load(metaDb);
+    const budget = new SizeBudget(
+      opts.mapSizeBytes,
+      () => {
+        const s = db.getStats() as Record<string, unknown>;
+        return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
+      },
+      logger,
+    );
+    const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
+    logger.info({ dataDir: opts.dataDir, nodeId: state.nodeId.toString(16) }, 'LMDB store open');
+    return new LmdbStore({
+      env,
+      w: {
+        db,
+        nodeId: state.nodeId,
+        last: state.last,
+        now: opts.now ?? Date.now,
+        maxValuesPerItem: opts.maxValuesPerItem,
+        budget,
+      },
+      meta,
+      lock,
+      logger,
+      tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
+      gcIntervalMs,
+    });
+  } catch (err) {
+    if (env !== undefined) await env.close().catch(() => undefined);
+    lock.release();
+    throw err;
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * Point read of one item, on a snapshot's transaction or lmdb-js's shared read transaction.
+ */
+import { Buffer } from 'node:buffer';
+import type { Transaction } from 'lmdb';
+import type { DvvsItem } from '../../k2v/dvvs.js';
+import { decodeItem } from '../item-codec.js';
+import { itemKey, MAX_SORT_KEY_BYTES, partitionPrefix } from './keys.js';
+import type { ItemsDb } from './writer-state.js';
+
+export function readItem(
+  db: ItemsDb,
+  bucketId: string,
+  pk: string,
+  sk: string,
+  transaction: Transaction | undefined,
+): DvvsItem | undefined {
+  // A sort key the store could never hold names no item (rather than a key-size error).
+  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return undefined;
+  const key = itemKey(partitionPrefix(bucketId, pk), sk);
+  const raw = transaction === undefined ? db.get(key) : db.get(key, { transaction });
+  return raw === undefined ? undefined : decodeItem(raw).item;
+}
