@@ -17,6 +17,7 @@ import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
 import { readBody } from './body.js';
+import { checkPartitionKey, checkSortKey } from './json-body.js';
 import { handleDeleteBatch } from './handlers/delete-batch.js';
 import { handleDeleteItem } from './handlers/delete-item.js';
 import { handleInsertBatch } from './handlers/insert-batch.js';
@@ -65,6 +66,8 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     setExtra: (h: Readonly<Record<string, string>>) => void,
   ): Promise<void> {
     const ep = route(req.method ?? '', target);
+    if ('pk' in ep) checkPartitionKey(ep.pk, deps.limits);
+    if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;
     if (ep.kind === 'Options') {
       handleOptions({ req, res, extraHeaders: NO_HEADERS }, meta, ep.bucket);

@@ -7,9 +7,18 @@ import { badRequest } from '../k2v/errors.js';
 import { isWellFormed } from '../k2v/utf8.js';
 import { isObject } from './wire.js';
 
+// `fatal`: invalid UTF-8 is an error (serde_json refuses it), not silently replaced by U+FFFD.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function parseJson(body: Buffer): unknown {
+  let text: string;
   try {
-    return JSON.parse(body.toString('utf8'));
+    text = UTF8.decode(body);
+  } catch {
+    throw badRequest('the request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw badRequest('invalid JSON in the request body');
   }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createAdminHandler } from '../admin/admin-server.js';
 import type { ServerConfig } from '../config/config.js';
+import { answerClientError } from '../http/client-error.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
@@ -33,6 +34,8 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   const adminServer = createServer(
     createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log }),
   );
+  k2vServer.on('clientError', (err, socket) => answerClientError(err, socket, config.region));
+  adminServer.on('clientError', (err, socket) => answerClientError(err, socket, config.region));
   let k2v: BoundAddress;
   let admin: BoundAddress;
   try {

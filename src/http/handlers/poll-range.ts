@@ -8,7 +8,7 @@
  */
 import { causalContext } from '../../k2v/dvvs.js';
 import { badRequest } from '../../k2v/errors.js';
-import { inRange, scanStart, type RangeSpec } from '../../k2v/range.js';
+import { checkRange, inRange, scanStart, type RangeSpec } from '../../k2v/range.js';
 import {
   decodeSeenMarker,
   encodeSeenMarker,
@@ -35,6 +35,8 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
   if (ctx.body.length === 0) throw badRequest('PollRange needs a JSON object body');
   const o = asObject(parseJson(ctx.body), 'PollRange body');
   const spec: RangeSpec = { prefix: optString(o, 'prefix'), start: optString(o, 'start'), end: optString(o, 'end'), reverse: false };
+  const rangeError = checkRange(spec);
+  if (rangeError !== undefined) throw rangeError;
   const timeout = optUint(o, 'timeout');
   const markerText = optString(o, 'seenMarker');
   let seen: SeenMarker | undefined;

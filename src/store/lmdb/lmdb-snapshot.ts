@@ -2,6 +2,10 @@
  * A Snapshot (src/store/store.ts) on one LMDB read transaction: every read and every lazy scan
  * made through it sees the same committed state, which is also durable (the store opens LMDB
  * without overlappingSync, see lmdb-store.ts). The read transaction is held until `close()`.
+ *
+ * Closing ends the snapshot's unfinished scans first: their cursors must be closed before the
+ * transaction can go (lmdb-js: aborting a transaction with open cursors is unsafe), and the store
+ * closes every open snapshot this way before closing the environment.
  */
 import type { Transaction } from 'lmdb';
 import type { DvvsItem, VectorClock } from '../../k2v/dvvs.js';
@@ -16,11 +20,16 @@ import type { ItemsDb } from './writer-state.js';
 
 export class LmdbSnapshot implements Snapshot {
   private closed = false;
+  private readonly liveScans = new Set<ScanIterator<unknown>>();
+  private readonly forgetScan = (scan: ScanIterator<unknown>): void => {
+    this.liveScans.delete(scan);
+  };
 
   constructor(
     private readonly db: ItemsDb,
     private readonly txn: Transaction,
     private readonly nodeId: bigint,
+    private readonly onClose: (s: LmdbSnapshot) => void,
   ) {}
 
   getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
@@ -30,12 +39,12 @@ export class LmdbSnapshot implements Snapshot {
 
   scanItems(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemEntry> {
     this.checkOpen();
-    return scanItems(this.db, bucketId, pk, from, reverse, this.txn);
+    return this.live(scanItems(this.db, bucketId, pk, from, reverse, this.txn, this.forgetScan));
   }
 
   scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry> {
     this.checkOpen();
-    return scanIndex(this.db, bucketId, from, reverse, this.txn);
+    return this.live(scanIndex(this.db, bucketId, from, reverse, this.txn, this.forgetScan));
   }
 
   watermark(): VectorClock {
@@ -47,7 +56,14 @@ export class LmdbSnapshot implements Snapshot {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const scan of [...this.liveScans]) scan.return();
     this.txn.done();
+    this.onClose(this);
+  }
+
+  private live<T>(scan: ScanIterator<T>): ScanIterator<T> {
+    this.liveScans.add(scan);
+    return scan;
   }
 
   private checkOpen(): void {

@@ -57,6 +57,10 @@ export class LmdbStore implements Store {
   private readonly gcDelayMs: number;
   private readonly subs: Subscriptions;
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly snapshots = new Set<LmdbSnapshot>();
+  private readonly forgetSnapshot = (s: LmdbSnapshot): void => {
+    this.snapshots.delete(s);
+  };
   private closing: Promise<void> | undefined;
   private commitFailed = false;
   private commits = 0;
@@ -94,7 +98,9 @@ export class LmdbStore implements Store {
 
   snapshot(): Snapshot {
     this.checkOpen();
-    return new LmdbSnapshot(this.db, this.db.useReadTransaction(), this.nodeId);
+    const snap = new LmdbSnapshot(this.db, this.db.useReadTransaction(), this.nodeId, this.forgetSnapshot);
+    this.snapshots.add(snap);
+    return snap;
   }
 
   write(bucketId: string, writes: readonly ItemWrite[]): Promise<void> {
@@ -161,6 +167,8 @@ export class LmdbStore implements Store {
   private async shutdown(): Promise<void> {
     clearInterval(this.gcTimer);
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    // Readers still streaming are cut short: their cursors and transactions must not outlive the env.
+    for (const snap of [...this.snapshots]) snap.close();
     try {
       await this.env.close();
     } finally {

@@ -41,6 +41,9 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       // durable commits: see the comment at the top of lmdb-store.ts
       overlappingSync: false,
       maxDbs: 4,
+      // Each snapshot pinned across a commit (a streaming ReadBatch, a poll) holds a reader slot;
+      // LMDB's default of 126 is too few for a busy server. A slot costs 64 bytes of lock.mdb.
+      maxReaders: 1024,
     });
     const db: ItemsDb = env.openDB<Buffer, Buffer>({ name: 'k2v', keyEncoding: 'binary', encoding: 'binary' });
     const metaDb = env.openDB({ name: 'meta' });

@@ -18,6 +18,9 @@ import type { ItemsDb } from './writer-state.js';
 
 type Decode<T> = (key: Buffer, value: Buffer) => T;
 
+/** Called once when a scan ends (ran out, or `return()`), e.g. to forget it in its snapshot. */
+export type OnScanEnd = (scan: ScanIterator<unknown>) => void;
+
 class PrefixScan<T> implements ScanIterator<T> {
   private done = false;
   private first = true;
@@ -27,6 +30,7 @@ class PrefixScan<T> implements ScanIterator<T> {
     private readonly prefix: Buffer,
     private readonly skipKey: Buffer | undefined,
     private readonly decode: Decode<T>,
+    private readonly onEnd: OnScanEnd | undefined,
   ) {}
 
   [Symbol.iterator](): this {
@@ -42,6 +46,7 @@ class PrefixScan<T> implements ScanIterator<T> {
     }
     if (r.done === true) {
       this.done = true;
+      this.onEnd?.(this);
       return { done: true, value: undefined };
     }
     if (!hasPrefix(r.value.key, this.prefix)) return this.return();
@@ -52,6 +57,7 @@ class PrefixScan<T> implements ScanIterator<T> {
     if (!this.done) {
       this.done = true;
       this.inner.return?.();
+      this.onEnd?.(this);
     }
     return { done: true, value: undefined };
   }
@@ -69,6 +75,7 @@ export function scanPrefix<T>(
   reverse: boolean,
   transaction: Transaction | undefined,
   decode: Decode<T>,
+  onEnd?: OnScanEnd,
 ): ScanIterator<T> {
   let start: Buffer;
   let skip: Buffer | undefined;
@@ -86,5 +93,5 @@ export function scanPrefix<T>(
     }
   }
   const range = db.getRange(transaction === undefined ? { start, reverse } : { start, reverse, transaction });
-  return new PrefixScan(range[Symbol.iterator](), prefix, skip, decode);
+  return new PrefixScan(range[Symbol.iterator](), prefix, skip, decode, onEnd);
 }
