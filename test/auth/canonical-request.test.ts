@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import aws4 from 'aws4';
 import {
+  bareNameCanonicalQuery,
   canonicalHeaderValue,
   canonicalHeaders,
   canonicalQuery,
@@ -142,4 +143,14 @@ test('K2V request: canonical request as written by hand and as the independent a
     { accessKeyId: KEY_ID, secretAccessKey: SECRET },
   );
   assert.equal(signer.canonicalString(), ours);
+});
+
+test('bare-name canonical query (curl 7.x fallback): bare names stay bare, others as usual', () => {
+  assert.equal(bareNameCanonicalQuery('search'), 'search');
+  assert.equal(bareNameCanonicalQuery('poll_range&x=a%2Fb'), 'poll_range&x=a%2Fb');
+  assert.equal(bareNameCanonicalQuery('sort_key=a+b&delete'), 'delete&sort_key=a%20b');
+  assert.equal(bareNameCanonicalQuery('X-Amz-Signature=abc&search', 'x-amz-signature'), 'search');
+  // Nothing bare: nothing else to try.
+  assert.equal(bareNameCanonicalQuery('search=&sort_key=a'), undefined);
+  assert.equal(bareNameCanonicalQuery(''), undefined);
 });

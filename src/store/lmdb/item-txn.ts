@@ -47,11 +47,6 @@ export class ItemTxn {
     this.last = w.last;
   }
 
-  /** The item as this transaction currently sees it (its own earlier writes included). */
-  current(pk: string, sk: string): DvvsItem | undefined {
-    return this.load(pk, sk).cur;
-  }
-
   /** One write made through this node; refusals throw before anything is written. */
   apply(pk: string, sk: string, ct: VectorClock | undefined, value: Value): void {
     const { nodeId } = this.w;

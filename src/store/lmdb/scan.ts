@@ -3,11 +3,11 @@
  * by a ScanFrom (src/k2v/range.ts), on an explicit read transaction (a Snapshot) or, inside a
  * write transaction callback, on that transaction.
  *
- * lmdb-js `getRange({ start, reverse })` (verified by test/store/lmdb/scan.test.ts): forward,
- * iteration begins at the first key >= start; reverse, at the last key <= start; `start` itself is
- * included when present. An exclusive ScanFrom skips that one key. The scan ends at the first key
- * outside the prefix, so no `end` bound is needed (and an item whose sort key is empty, whose key
- * is the prefix itself, is still reached in reverse).
+ * lmdb-js `getRange({ start, reverse })`, as the contract suite checks (store-case-scans.ts):
+ * forward, iteration begins at the first key >= start; reverse, at the last key <= start; `start`
+ * itself is included when present. An exclusive ScanFrom skips that one key. The scan ends at
+ * the first key outside the prefix, so no `end` bound is needed (and an item whose sort key is
+ * empty, whose key is the prefix itself, is still reached in reverse).
  */
 import { Buffer } from 'node:buffer';
 import type { Transaction } from 'lmdb';

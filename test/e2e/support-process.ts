@@ -1,0 +1,92 @@
+/**
+ * Spawning the real CLI (`node bin/k2v.js …`) for end-to-end tests: free ports, start-up and exit
+ * waits, captured output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { rawSend } from './harness.js';
+import { sleep } from './support-http.js';
+
+/** bin/k2v.js, from dist/test/e2e/ (compiled) back to the repository root. */
+export const K2V_BIN = fileURLToPath(new URL('../../../bin/k2v.js', import.meta.url));
+
+/** A port that was free a moment ago (bound to port 0, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Holds a port busy until `close()`. */
+export function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      resolve({ port, close: () => new Promise<void>((r) => srv.close(() => r())) });
+    });
+  });
+}
+
+export interface Cli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  exitCode(): number | string | undefined;
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
+  const child = spawn(process.execPath, [K2V_BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  let code: number | string | undefined;
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (c, signal) => {
+      code = c ?? signal ?? 'unknown';
+      resolve(code);
+    });
+  });
+  return { child, stdout: () => out, stderr: () => err, exited, exitCode: () => code };
+}
+
+/** Waits for `GET /health` on the admin port to answer 200; fails early if the process exits. */
+export async function waitHealthy(cli: Cli, adminPort: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (cli.exitCode() !== undefined) {
+      throw new Error(`server exited (${cli.exitCode()}) before being healthy; stderr: ${cli.stderr()} stdout: ${cli.stdout()}`);
+    }
+    try {
+      const res = await rawSend({
+        host: '127.0.0.1',
+        port: adminPort,
+        method: 'GET',
+        path: '/health',
+        headers: { host: `127.0.0.1:${adminPort}` },
+        body: undefined,
+        timeoutMs: 2_000,
+      });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server not healthy within ${ms} ms; stderr: ${cli.stderr()}`);
+    await sleep(100);
+  }
+}
