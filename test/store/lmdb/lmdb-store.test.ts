@@ -1,0 +1,249 @@
+/**
+ * The LMDB store on a real environment in a temporary directory: the contract suite, then what is
+ * specific to LMDB (directory lock, group commit, the size budget, the GC timer).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { StoreError } from '../../../src/store/errors.js';
+import type { LmdbStore } from '../../../src/store/lmdb/lmdb-store.js';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from '../../../src/store/lmdb/keys.js';
+import { openLmdbStore, type LmdbStoreOptions } from '../../../src/store/lmdb/open-lmdb-store.js';
+import { ctOf, listIndex, newBucketId, put, rejectsWith, texts, type SuiteStoreOptions, type StoreUnderTest } from '../store-case-support.js';
+import { runStoreSuite } from '../store.case.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'k2v-lmdb-test-'));
+}
+
+function options(dataDir: string, opts: SuiteStoreOptions & Partial<LmdbStoreOptions> = {}): LmdbStoreOptions {
+  return {
+    dataDir,
+    mapSizeBytes: 1 << 30,
+    tombstoneGcDelayMs: 24 * 3600 * 1000,
+    maxValuesPerItem: 100,
+    ...opts,
+  };
+}
+
+async function newLmdbStore(opts: SuiteStoreOptions = {}): Promise<StoreUnderTest> {
+  const dir = await tempDir();
+  let store: LmdbStore = await openLmdbStore(options(dir, opts));
+  return {
+    get store() {
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await store.close();
+      store = await openLmdbStore(options(dir, opts));
+      return store;
+    },
+    gcOnce: () => store.gcOnce(),
+  };
+}
+
+runStoreSuite('lmdb', newLmdbStore);
+
+describe('LmdbStore', () => {
+  it('refuses a second open of the same data dir, then allows it after close', async () => {
+    const dir = await tempDir();
+    try {
+      const first = await openLmdbStore(options(dir));
+      await assert.rejects(openLmdbStore(options(dir)), (err: unknown) => {
+        assert.ok(err instanceof StoreError);
+        assert.equal(err.code, 'Unavailable');
+        assert.match(err.message, new RegExp(`in use by pid ${process.pid}`));
+        return true;
+      });
+      const b = newBucketId();
+      await first.write(b, [put('p', 's', 'still works')]);
+      await first.close();
+      const second = await openLmdbStore(options(dir));
+      assert.equal(second.nodeId, first.nodeId);
+      assert.deepEqual(texts(second.getItem(b, 'p', 's')), ['still works']);
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('opens a data dir whose name has a dot in it', async () => {
+    const dir = path.join(await tempDir(), 'data.v1');
+    try {
+      const store = await openLmdbStore(options(dir));
+      await store.write(newBucketId(), [put('p', 's', 'v')]);
+      await store.close();
+    } finally {
+      await rm(path.dirname(dir), { recursive: true, force: true });
+    }
+  });
+
+  it('holds keys up to its documented limits, and refuses longer ones before writing', async () => {
+    const dir = await tempDir();
+    let clock = 1_700_000_000_000;
+    const store = await openLmdbStore(options(dir, { tombstoneGcDelayMs: 0, now: () => clock }));
+    try {
+      const b = newBucketId();
+      const pk = 'p'.repeat(MAX_PARTITION_KEY_BYTES);
+      const sk = 's'.repeat(MAX_SORT_KEY_BYTES);
+      await store.write(b, [put(pk, sk, 'v'), put(pk, 't', 'v')]);
+      assert.deepEqual(texts(store.getItem(b, pk, sk)), ['v']);
+      const snap = store.snapshot();
+      try {
+        // a scan may start from a key longer than any stored key
+        const from = { key: new TextEncoder().encode(sk + 'x'.repeat(100)), inclusive: true };
+        assert.deepEqual([...snap.scanItems(b, pk, from, false)].map((e) => e.sk), ['t']);
+        assert.deepEqual([...snap.scanItems(b, pk, from, true)].map((e) => e.sk), [sk]);
+      } finally {
+        snap.close();
+      }
+      await store.write(b, [put(pk, 't', null, ctOf(store.getItem(b, pk, 't')))]);
+      await store.write(b, [put(pk, sk, null, ctOf(store.getItem(b, pk, sk)))]);
+      clock += 10;
+      assert.equal(await store.gcOnce(), 2, 'the GC record of the longest key fits too');
+      await assert.rejects(store.write(b, [put('ok', 'a', 'v'), put('p', sk + 's', 'v')]), RangeError);
+      await assert.rejects(store.write(b, [put('ok', 'a', 'v'), put(pk + 'p', 's', 'v')]), RangeError);
+      assert.equal(store.getItem(b, 'ok', 'a'), undefined);
+      assert.equal(store.bucketHasItems(b), false);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('group-commits concurrent writes into far fewer transactions', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir));
+    try {
+      const b = newBucketId();
+      const before = store.commitCount;
+      await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.write(b, [put('p', `k${i}`, 'v')])));
+      const commits = store.commitCount - before;
+      assert.ok(commits >= 1 && commits <= 20, `1000 writes took ${commits} commits`);
+      for (let i = 0; i < 1_000; i += 97) assert.deepEqual(texts(store.getItem(b, 'p', `k${i}`)), ['v']);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deletes a huge range in chunks of 10 000 items', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir));
+    try {
+      const b = newBucketId();
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 25_000; i += 1_000) {
+        writes.push(store.write(b, Array.from({ length: 1_000 }, (_, j) => put('p', `k${String(i + j).padStart(5, '0')}`, 'v'))));
+      }
+      await Promise.all(writes);
+      await store.write(b, [put('p', 'k12345', null, ctOf(store.getItem(b, 'p', 'k12345')))]);
+      const before = store.commitCount;
+      assert.equal(await store.deleteRange(b, 'p', { start: 'k00000', reverse: false }), 24_999);
+      assert.equal(store.commitCount - before, 3);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'k24999')), [null]);
+      assert.equal(listIndex(store, b).has('p'), false);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers Unavailable when the map budget is full, keeps reads, and writes again once space is freed', async () => {
+    const dir = await tempDir();
+    let clock = 1_700_000_000_000;
+    const store = await openLmdbStore(options(dir, { mapSizeBytes: 256 * 1024, tombstoneGcDelayMs: 1_000, now: () => clock }));
+    try {
+      const b = newBucketId();
+      const value = 'x'.repeat(1_000);
+      let written = 0;
+      let refused: unknown;
+      for (; written < 10_000; written++) {
+        try {
+          await store.write(b, [put('p', `k${String(written).padStart(5, '0')}`, value)]);
+        } catch (err) {
+          refused = err;
+          break;
+        }
+      }
+      assert.ok(refused instanceof StoreError && refused.code === 'Unavailable', `refused with ${String(refused)}`);
+      assert.ok(written > 50, `${written} values fit in 256 KiB`);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'k00000')), [value], 'reads still work');
+      await rejectsWith(store.write(b, [put('p', 'more', value)]), 'Unavailable');
+      assert.equal(await store.deleteRange(b, 'p', { reverse: false }), written, 'deletes are admitted when full');
+      clock += 5_000;
+      assert.equal(await store.gcOnce(), written);
+      await store.write(b, [put('p', 'after', value)]);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'after')), [value]);
+      assert.equal(store.healthy(), true);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs tombstone GC on its own timer', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir, { tombstoneGcDelayMs: 0, gcIntervalMs: 10 }));
+    try {
+      const b = newBucketId();
+      await store.write(b, [put('p', 's', 'v')]);
+      await store.write(b, [put('p', 's', null, ctOf(store.getItem(b, 'p', 's')))]);
+      const deadline = Date.now() + 5_000;
+      while (store.getItem(b, 'p', 's') !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(store.getItem(b, 'p', 's'), undefined);
+      assert.equal(store.bucketHasItems(b), false);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('closes open snapshots and their unfinished scans when the store closes', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir));
+    try {
+      const b = newBucketId();
+      await store.write(b, Array.from({ length: 50 }, (_, i) => put('p', `k${i}`, 'v')));
+      const snap = store.snapshot();
+      const scan = snap.scanItems(b, 'p', undefined, false);
+      assert.equal(scan.next().done, false);
+      const idle = store.snapshot();
+      await store.write(b, [put('p', 'later', 'v')]); // pins the first read transaction
+      await store.close();
+      assert.equal(scan.next().done, true, 'cut short, not crashed');
+      assert.throws(() => snap.getItem(b, 'p', 'k1'), StoreError);
+      assert.throws(() => idle.watermark(), StoreError);
+      snap.close();
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('waits for in-flight writes on close, then refuses reads and writes', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir));
+    try {
+      const b = newBucketId();
+      const pending = store.write(b, [put('p', 's', 'v')]);
+      const closed = store.close();
+      await pending;
+      await closed;
+      assert.equal(store.healthy(), false);
+      assert.throws(() => store.getItem(b, 'p', 's'), StoreError);
+      assert.throws(() => store.snapshot(), StoreError);
+      const reopened = await openLmdbStore(options(dir));
+      assert.deepEqual(texts(reopened.getItem(b, 'p', 's')), ['v']);
+      await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Shared pieces of the Store contract suite (store.case.ts): the factory a backend provides and
+ * small helpers to write and inspect items.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { causalContext, values, type DvvsItem, type VectorClock } from '../../src/k2v/dvvs.js';
+import { addCounts, countsOf, isZeroCounts, ZERO_COUNTS, type IndexCounts } from '../../src/k2v/index-counts.js';
+import { StoreError, type StoreErrorCode } from '../../src/store/errors.js';
+import type { ItemWrite, Snapshot, Store } from '../../src/store/store.js';
+
+export interface SuiteStoreOptions {
+  /** Injected wall clock, ms since the epoch. */
+  readonly now?: () => number;
+  readonly tombstoneGcDelayMs?: number;
+  readonly maxValuesPerItem?: number;
+}
+
+export interface StoreUnderTest {
+  /** The store currently open (replaced by `restart`). */
+  readonly store: Store;
+  /** Closes the store and removes its data. */
+  cleanup(): Promise<void>;
+  /** Closes the store and opens it again on the same data and options; absent if unsupported. */
+  restart?(): Promise<Store>;
+  /** One tombstone GC pass; absent if the backend has no way to force one. */
+  gcOnce?(): Promise<number>;
+}
+
+export type NewStore = (opts?: SuiteStoreOptions) => Promise<StoreUnderTest>;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function newBucketId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function bytes(s: string): Uint8Array {
+  return enc.encode(s);
+}
+
+/** The item's values as text, tombstones as null (contract order, de-duplicated). */
+export function texts(item: DvvsItem | undefined): (string | null)[] | undefined {
+  return item === undefined ? undefined : values(item).map((v) => (v === null ? null : dec.decode(v)));
+}
+
+export function put(pk: string, sk: string, value: string | null, ct?: VectorClock): ItemWrite {
+  return { pk, sk, ct, value: value === null ? null : bytes(value) };
+}
+
+export function ctOf(item: DvvsItem | undefined): VectorClock {
+  assert.ok(item !== undefined, 'item exists');
+  return causalContext(item);
+}
+
+export async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
+
+/** All items of one partition through a fresh snapshot, in order. */
+export function listItems(store: Store, bucketId: string, pk: string, reverse = false): { sk: string; item: DvvsItem }[] {
+  const snap = store.snapshot();
+  try {
+    return [...snap.scanItems(bucketId, pk, undefined, reverse)];
+  } finally {
+    snap.close();
+  }
+}
+
+export function listIndex(store: Store, bucketId: string): Map<string, IndexCounts> {
+  const snap = store.snapshot();
+  try {
+    return new Map([...snap.scanIndex(bucketId, undefined, false)].map((e) => [e.pk, e.counts]));
+  } finally {
+    snap.close();
+  }
+}
+
+/** Checks that the stored counters equal the counts recomputed from the items themselves. */
+export function assertCountersExact(snap: Snapshot, bucketId: string, pks: readonly string[]): void {
+  const index = new Map([...snap.scanIndex(bucketId, undefined, false)].map((e) => [e.pk, e.counts]));
+  for (const pk of pks) {
+    let expected = ZERO_COUNTS;
+    for (const { item } of snap.scanItems(bucketId, pk, undefined, false)) expected = addCounts(expected, countsOf(item));
+    if (isZeroCounts(expected)) assert.equal(index.has(pk), false, `partition ${pk} with zero counts is not listed`);
+    else assert.deepEqual(index.get(pk), expected, `counters of partition ${pk}`);
+  }
+}
+
+/** The timestamp this node gave an item's latest write. */
+export function nodeTimeOf(store: Store, item: DvvsItem | undefined): bigint {
+  const t = ctOf(item).get(store.nodeId);
+  assert.ok(t !== undefined, 'item has an entry for this node');
+  return t;
+}
