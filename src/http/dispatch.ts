@@ -43,6 +43,7 @@ export interface K2vDeps {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -90,7 +91,7 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
       { region: deps.region, now, lookupSecret: (id: string) => meta.getKey(id)?.secret },
     );
     const body = await readBody(req, ep.kind === 'InsertItem' ? deps.limits.maxValueBytes : deps.limits.maxBatchBodyBytes);
-    const hash = () => createHash('sha256').update(body).digest('hex');
+    const hash = () => (body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex'));
     const verified = pending.complete(pending.needsBodyHash ? hash() : undefined);
     if (verified.contentSha256 !== undefined && verified.contentSha256 !== UNSIGNED_PAYLOAD) {
       checkBodyDigest(verified, hash());

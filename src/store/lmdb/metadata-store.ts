@@ -14,6 +14,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Key as LmdbKey, RangeOptions } from 'lmdb';
 import { StoreError } from '../errors.js';
+import { lmdbErrorCode } from './lmdb-errors.js';
 import type { AccessKey, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
 
 /** The part of an lmdb-js `Database` this store uses (a `Database` satisfies it). */
@@ -130,7 +131,9 @@ export class LmdbMetadataStore implements MetadataStore {
         // The transaction promise resolves at commit, possibly before the data is on disk.
         await this.db.flushed;
       } catch (err) {
-        throw new StoreError('Unavailable', 'metadata commit failed', { cause: err });
+        // Awaiting the error's `commitError` handles that second promise (see lmdb-errors.ts).
+        const code = await lmdbErrorCode(err);
+        throw new StoreError('Unavailable', `metadata commit failed (LMDB code ${code ?? 'unknown'})`, { cause: err });
       }
     }
     this.state = next;
