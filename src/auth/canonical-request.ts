@@ -39,27 +39,41 @@ export function canonicalQuery(pairs: readonly QueryPair[], omitName?: string): 
 }
 
 /**
- * The canonical query as curl (7.x, `--aws-sigv4`) computes it: a bare name (`?search`) stays
- * bare instead of becoming `search=`. Tried only after the standard form failed to verify
- * (Deviation, more permissive: lets curl sign ReadBatch, DeleteBatch and PollRange).
- * Undefined when the request has no bare name, so there is nothing else to try.
+ * Other canonical queries a well-meaning signer may have used, tried only after the contract's
+ * form failed to verify (Deviation, more permissive; costs one HMAC per form, on failure only):
+ * - sorted by parameter name, then value, as AWS specifies and aws4, aws4fetch and botocore sign
+ *   (differs from sorting whole `k=v` strings only when a name is a prefix of another followed by
+ *   a character below `=`, e.g. `a` and `a.b`);
+ * - a bare name (`?search`) left bare instead of `search=`, as curl before 8.5 signs it.
+ * Returns only forms that differ from `standard`.
  */
-export function bareNameCanonicalQuery(rawQuery: string, omitName?: string): string | undefined {
-  let bare = false;
-  const items: string[] = [];
+export function alternativeCanonicalQueries(rawQuery: string, standard: string, omitName?: string): string[] {
+  const byName: [string, string][] = [];
+  const bare: string[] = [];
+  let hasBare = false;
   for (const piece of rawQuery.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
     const name = formDecode(eq < 0 ? piece : piece.slice(0, eq));
     if (name === '' || (omitName !== undefined && name.toLowerCase() === omitName)) continue;
-    if (eq < 0) {
-      bare = true;
-      items.push(uriEncode(name, true));
-    } else {
-      items.push(uriEncode(name, true) + '=' + uriEncode(formDecode(piece.slice(eq + 1)), true));
-    }
+    const n = uriEncode(name, true);
+    const v = eq < 0 ? '' : uriEncode(formDecode(piece.slice(eq + 1)), true);
+    byName.push([n, v]);
+    if (eq < 0) hasBare = true;
+    bare.push(eq < 0 ? n : n + '=' + v);
   }
-  return bare ? items.sort().join('&') : undefined;
+  const out: string[] = [];
+  const add = (q: string) => {
+    if (q !== standard && !out.includes(q)) out.push(q);
+  };
+  add(
+    byName
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+      .map(([n, v]) => n + '=' + v)
+      .join('&'),
+  );
+  if (hasBare) add(bare.sort().join('&'));
+  return out;
 }
 
 export function canonicalHeaders(headers: RequestHeaders, signedHeaders: readonly string[]): string {

@@ -10,7 +10,7 @@ import { K2vError, badRequest } from '../k2v/errors.js';
 import {
   canonicalHeaders,
   canonicalQuery,
-  bareNameCanonicalQuery,
+  alternativeCanonicalQueries,
   canonicalRequestPrefix,
   canonicalUri,
 } from './canonical-request.js';
@@ -123,8 +123,10 @@ export function beginVerification(req: SignedRequestInput, deps: VerifyDeps): Pe
       };
       let verified = tryPrefix(prefix);
       if (verified === undefined) {
-        const bareQuery = bareNameCanonicalQuery(req.rawQuery, omit);
-        if (bareQuery !== undefined) verified = tryPrefix(canonicalRequestPrefix({ ...parts, canonicalQuery: bareQuery }));
+        for (const q of alternativeCanonicalQueries(req.rawQuery, parts.canonicalQuery, omit)) {
+          verified = tryPrefix(canonicalRequestPrefix({ ...parts, canonicalQuery: q }));
+          if (verified !== undefined) break;
+        }
       }
       if (verified === undefined) throw new K2vError('AccessDenied', 'Invalid signature');
       return verified;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import aws4 from 'aws4';
 import {
-  bareNameCanonicalQuery,
+  alternativeCanonicalQueries,
   canonicalHeaderValue,
   canonicalHeaders,
   canonicalQuery,
@@ -145,12 +145,19 @@ test('K2V request: canonical request as written by hand and as the independent a
   assert.equal(signer.canonicalString(), ours);
 });
 
-test('bare-name canonical query (curl 7.x fallback): bare names stay bare, others as usual', () => {
-  assert.equal(bareNameCanonicalQuery('search'), 'search');
-  assert.equal(bareNameCanonicalQuery('poll_range&x=a%2Fb'), 'poll_range&x=a%2Fb');
-  assert.equal(bareNameCanonicalQuery('sort_key=a+b&delete'), 'delete&sort_key=a%20b');
-  assert.equal(bareNameCanonicalQuery('X-Amz-Signature=abc&search', 'x-amz-signature'), 'search');
-  // Nothing bare: nothing else to try.
-  assert.equal(bareNameCanonicalQuery('search=&sort_key=a'), undefined);
-  assert.equal(bareNameCanonicalQuery(''), undefined);
+test('alternative canonical queries: by-name order (AWS) and bare names (curl 7.x)', () => {
+  const std = (raw: string, omit?: string) => canonicalQuery(parseQuery(raw), omit);
+  // Whole-string order puts `a.b=2` before `a=1`; AWS's by-name order puts `a` first.
+  assert.equal(std('a=1&a.b=2'), 'a.b=2&a=1');
+  assert.deepEqual(alternativeCanonicalQueries('a=1&a.b=2', std('a=1&a.b=2')), ['a=1&a.b=2']);
+  // A bare keyword: the curl form keeps it bare.
+  assert.deepEqual(alternativeCanonicalQueries('search', std('search')), ['search']);
+  assert.deepEqual(alternativeCanonicalQueries('sort_key=a+b&delete', std('sort_key=a+b&delete')), ['delete&sort_key=a%20b']);
+  assert.deepEqual(
+    alternativeCanonicalQueries('X-Amz-Signature=abc&search', std('X-Amz-Signature=abc&search', 'x-amz-signature'), 'x-amz-signature'),
+    ['search'],
+  );
+  // Nothing differs: nothing else to try.
+  assert.deepEqual(alternativeCanonicalQueries('search=&sort_key=a', std('search=&sort_key=a')), []);
+  assert.deepEqual(alternativeCanonicalQueries('', std('')), []);
 });

@@ -105,6 +105,13 @@ describe('accepted signatures', () => {
     assert.deepEqual(get.json(), [b64('no header')]);
   });
 
+  test('query sorted by name as AWS signers do, where it differs from whole k=v order (deviation)', async () => {
+    // `a` is a prefix of `a.b`: aws4 signs `a=1&a.b=2`, the contract's order is `a.b=2&a=1`.
+    const res = await ts.request({ path: `/${ts.bucket}?a=1&a.b=2&prefix=${TARGET}` });
+    assert.equal(res.status, 200, res.text());
+    assert.equal(res.json<{ prefix: string }>().prefix, TARGET);
+  });
+
   test('UNSIGNED-PAYLOAD', async () => {
     const pk = uniquePk('auth-unsigned');
     const put = await ts.request({ method: 'PUT', path: `/${ts.bucket}/${pk}?sort_key=a`, body: 'free', contentSha256: 'unsigned' });

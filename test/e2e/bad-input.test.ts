@@ -207,6 +207,12 @@ describe('size limits (src/config/limits.ts defaults)', () => {
     assert.ok(res.status === 400 || res.status === 413, `${res.status} ${res.text()}`);
     expectError(res, res.status, res.status === 400 ? 'InvalidRequest' : 'PayloadTooLarge', `/${ts.bucket}`);
     assert.deepEqual(await dumpBucket(ts), before);
+    const queries = Array.from({ length: DEFAULT_LIMITS.maxBatchEntries + 1 }, () => ({ partitionKey: fixture }));
+    for (const query of ['?search', '?delete']) {
+      const r = await ts.request({ method: 'POST', path: `/${ts.bucket}${query}`, body: JSON.stringify(queries) });
+      assert.ok(r.status === 400 || r.status === 413, `${query}: ${r.status} ${r.text()}`);
+    }
+    assert.deepEqual(await dumpBucket(ts), before);
   });
 
   it(`an item holding maxValuesPerItem (${DEFAULT_LIMITS.maxValuesPerItem}) values refuses one more with 400`, async () => {
@@ -217,6 +223,14 @@ describe('size limits (src/config/limits.ts defaults)', () => {
     const before = await dumpBucket(ts);
     const target = `/${ts.bucket}/${pk}?sort_key=many`;
     expectError(await ts.request({ method: 'PUT', path: target, body: 'one too many' }), 400, 'InvalidRequest', `/${ts.bucket}/${pk}`);
+    assert.deepEqual(await dumpBucket(ts), before);
+    // a batch that would exceed the limit on one item writes nothing at all (atomic batch)
+    const batch = await ts.request({
+      method: 'POST',
+      path: `/${ts.bucket}`,
+      body: JSON.stringify([{ pk, sk: 'innocent', v: b64('x') }, { pk, sk: 'many', v: b64('overflow') }]),
+    });
+    expectError(batch, 400, 'InvalidRequest', `/${ts.bucket}`);
     assert.deepEqual(await dumpBucket(ts), before);
     // writing with the item's token replaces them all
     await putItem(ts, pk, 'many', 'resolved', (await readItem(ts, pk, 'many'))!.ct);

@@ -459,6 +459,38 @@ describe('large ranges', () => {
     assert.deepEqual(idx.partitionKeys, [{ pk, entries: total, conflicts: 0, values: total, bytes }]);
   });
 
+  it('an unlimited ReadBatch reads one snapshot: an InsertBatch committed mid-stream is not seen', { timeout: 120_000 }, async () => {
+    const pk = uniquePk('snapshot');
+    const total = 50_000;
+    const key = (i: number) => `s${String(i).padStart(6, '0')}`;
+    for (let s = 0; s < total; s += 5_000) {
+      const entries: BatchEntry[] = [];
+      for (let i = s; i < s + 5_000; i++) entries.push({ pk, sk: key(i), v: b64(`old value ${i}`) });
+      await insertBatch(ts, entries);
+    }
+    const tail = Array.from({ length: 5_000 }, (_, i) => key(total - 5_000 + i));
+    let wroteMidStream = false;
+    const res = await ts.request({
+      method: 'POST',
+      path: `/${ts.bucket}?search`,
+      body: JSON.stringify([{ partitionKey: pk }]),
+      // The response has begun, so its snapshot is older than this write; reading is paused so
+      // the rest of the stream is produced after the write commits.
+      onFirstChunk: async () => {
+        await insertBatch(ts, tail.map((sk) => ({ pk, sk, v: b64('new') })));
+        wroteMidStream = true;
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.ok(wroteMidStream);
+    const [q] = res.json<ReadBatchResult[]>();
+    assert.equal(q!.items.length, total);
+    const changed = q!.items.filter((i) => i.v.length !== 1).length;
+    assert.equal(changed, 0, `${changed} items show a write committed after the response began`);
+    const [now] = await readBatch(ts, [{ partitionKey: pk, start: tail[0] }]);
+    assert.equal(now!.items.filter((i) => i.v.length === 2).length, 5_000);
+  });
+
   it('a DeleteBatch over 10 000 items empties the partition in the index', { timeout: 60_000 }, async () => {
     const pk = uniquePk('bigdel');
     const total = 10_000;

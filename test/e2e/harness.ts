@@ -67,6 +67,11 @@ export interface RequestOptions {
   chunkBytes?: number;
   /** Response timeout, ms; default 60 000. */
   timeoutMs?: number;
+  /**
+   * Called when the first chunk of the response body arrives; reading pauses (TCP backpressure
+   * reaches the server) until the returned promise settles. For tests of streamed responses.
+   */
+  onFirstChunk?: () => Promise<void>;
 }
 
 export interface TestResponse {
@@ -170,6 +175,7 @@ interface RawSend {
   timeoutMs?: number | undefined;
   /** Write the body in chunks of this size (chunked encoding when no Content-Length is set). */
   chunkBytes?: number | undefined;
+  onFirstChunk?: (() => Promise<void>) | undefined;
 }
 
 /** node:http with keep-alive off: every request on a fresh socket, path and headers verbatim. */
@@ -189,7 +195,17 @@ export function rawSend(opts: RawSend): Promise<TestResponse> {
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      const onFirst = opts.onFirstChunk;
+      res.on('data', (c: Buffer) => {
+        if (chunks.length === 0 && onFirst) {
+          res.pause();
+          onFirst().then(
+            () => res.resume(),
+            (err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))),
+          );
+        }
+        chunks.push(c);
+      });
       res.on('error', reject);
       res.on('end', () => resolve(makeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
     });
@@ -378,6 +394,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
           signal: opts.signal,
           timeoutMs: opts.timeoutMs,
           chunkBytes: opts.chunkBytes,
+          onFirstChunk: opts.onFirstChunk,
         });
       },
       async restart() {
