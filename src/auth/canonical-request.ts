@@ -87,7 +87,12 @@ export function canonicalHeaders(headers: RequestHeaders, signedHeaders: readonl
 }
 
 export function canonicalHeaderValue(value: string): string {
-  return asUnicode(value).replace(/^[ \t]+|[ \t]+$/g, '').replace(/ {2,}/g, ' ');
+  const text = asUnicode(value);
+  // Most values have nothing to trim or collapse: skip the two regex passes for them.
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(text.length - 1);
+  if (first !== 0x20 && first !== 0x09 && last !== 0x20 && last !== 0x09 && text.indexOf('  ') < 0) return text;
+  return text.replace(/^[ \t]+|[ \t]+$/g, '').replace(/ {2,}/g, ' ');
 }
 
 /** Everything but the payload hash line, which may depend on the body. */

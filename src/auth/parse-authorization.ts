@@ -127,12 +127,21 @@ function splitCredential(credential: string): { accessKeyId: string; scope: stri
 // RFC 9110 token characters, lower-cased.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 
-function parseSignedHeaders(list: string): string[] {
+// A client signs the same header set on every request: parse each distinct list once.
+const parsedSignedHeaders = new Map<string, readonly string[]>();
+const MAX_PARSED_SIGNED_HEADERS = 256;
+
+function parseSignedHeaders(list: string): readonly string[] {
+  const hit = parsedSignedHeaders.get(list);
+  if (hit !== undefined) return hit;
   const names = list.split(';').map((name) => name.toLowerCase());
   for (const name of names) {
     if (!HEADER_NAME.test(name)) throw badRequest('Malformed SignedHeaders');
   }
-  return names.sort();
+  const sorted = Object.freeze(names.sort());
+  if (parsedSignedHeaders.size >= MAX_PARSED_SIGNED_HEADERS) parsedSignedHeaders.clear();
+  parsedSignedHeaders.set(list, sorted);
+  return sorted;
 }
 
 function dateOf(amzDate: string): number {

@@ -20,6 +20,8 @@ export const DEFAULT_SIGNING_KEY_CACHE_SIZE = 1024;
 /** Keyed by (secret, date, region, service): a rotated secret never hits a stale key. */
 export class SigningKeyCache {
   readonly #entries = new Map<string, Buffer>();
+  /** The last key handed out: under load, request after request asks for the same one. */
+  #last: { secret: string; date8: string; region: string; service: string; key: Buffer } | undefined;
 
   constructor(readonly maxEntries: number = DEFAULT_SIGNING_KEY_CACHE_SIZE) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be >= 1');
@@ -30,6 +32,16 @@ export class SigningKeyCache {
   }
 
   get(secret: string, date8: string, region: string, service: string): Buffer {
+    const last = this.#last;
+    if (last !== undefined && last.secret === secret && last.date8 === date8 && last.region === region && last.service === service) {
+      return last.key;
+    }
+    const key = this.#lookup(secret, date8, region, service);
+    this.#last = { secret, date8, region, service, key };
+    return key;
+  }
+
+  #lookup(secret: string, date8: string, region: string, service: string): Buffer {
     // The date has a fixed length and no NUL, so this key is unambiguous.
     const cacheKey = `${date8}\0${region}\0${service}\0${secret}`;
     const hit = this.#entries.get(cacheKey);

@@ -1,7 +1,7 @@
 /**
  * The server's configuration, validated once at start-up (flags and environment today).
  */
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.js';
 
 export interface ServerConfig {
   readonly dataDir: string;
@@ -16,6 +16,8 @@ export interface ServerConfig {
   /** How long an item must stay tombstone-only before it is garbage-collected, ms. */
   readonly tombstoneGcDelayMs: number;
   readonly limits: Limits;
+  /** Timeouts, header size and connection caps of both listeners. */
+  readonly connections: ConnectionLimits;
   /** LMDB map size in bytes (the file can grow up to it). */
   readonly mapSizeBytes: number;
   readonly logLevel: string;
@@ -29,6 +31,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   region: 'garage',
   tombstoneGcDelayMs: 24 * 3600 * 1000,
   limits: DEFAULT_LIMITS,
+  connections: DEFAULT_CONNECTION_LIMITS,
   mapSizeBytes: 64 * 1024 * 1024 * 1024,
   logLevel: 'info',
 };

@@ -27,3 +27,38 @@ export const DEFAULT_LIMITS: Limits = {
   maxValuesPerItem: 100,
   maxSeenMarkerChars: 64 * 1024,
 };
+
+/**
+ * Transport limits of the K2V and admin listeners (README "Limits"), so that slow or greedy
+ * clients are answered 408/431 or disconnected instead of exhausting sockets and memory.
+ * Long polls are not affected: node's request timeout ends once the request has been received.
+ */
+export interface ConnectionLimits {
+  /** Request line and headers must have arrived after this long (slow loris) -> 408. */
+  readonly headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived after this long -> 408. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * A response that has started but makes no progress for this long (the client does not read
+   * it) is cut, freeing its read snapshot. Long polls waiting for a change are not affected.
+   */
+  readonly sendTimeoutMs: number;
+  /** Request line and headers, bytes -> 431. */
+  readonly maxHeaderBytes: number;
+  /** Open connections per listener; a connection beyond is closed at once. */
+  readonly maxConnections: number;
+  /** Open connections per client IP address per listener (0: no cap); beyond, closed at once. */
+  readonly maxConnectionsPerIp: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  sendTimeoutMs: 60_000,
+  maxHeaderBytes: 16 * 1024,
+  maxConnections: 4096,
+  maxConnectionsPerIp: 1024,
+};

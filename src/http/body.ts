@@ -15,6 +15,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
+  // No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112 6.3),
+  // nothing to wait for (most K2V reads); node discards the empty stream after the response.
+  if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
+    return Promise.resolve(EMPTY);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -12,7 +12,8 @@ interface ParserError extends Error {
   rawPacket?: Buffer;
 }
 
-export function answerClientError(err: ParserError, socket: Duplex, region: string): void {
+/** `path`: the request's path when known (a request in flight whose body failed). */
+export function answerClientError(err: ParserError, socket: Duplex, region: string, path?: string): void {
   if (err.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -25,7 +26,7 @@ export function answerClientError(err: ParserError, socket: Duplex, region: stri
         : err.code === 'HPE_INVALID_METHOD'
           ? [400, 'unknown HTTP method']
           : [400, 'malformed HTTP request'];
-  const body = errorBody(new K2vError('InvalidRequest', message), region, requestPath(err.rawPacket));
+  const body = errorBody(new K2vError('InvalidRequest', message), region, path ?? requestPath(err.rawPacket));
   socket.end(
     `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
       'content-type: application/json\r\n' +

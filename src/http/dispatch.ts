@@ -166,8 +166,13 @@ function sendError(
   err: unknown,
 ): void {
   const e = toK2vError(err);
-  if (e.code === 'InternalError' || e.code === 'ServiceUnavailable') {
+  if (e.code === 'InternalError') {
     deps.logger.error({ err, method: req.method, path }, 'request failed');
+  } else if (e.code === 'ServiceUnavailable') {
+    // The store logs the cause once (full map or disk); one stack trace per refused request would
+    // flood the log, which often lives on the very disk that is full.
+    const reason = err instanceof Error ? err.message : String(err);
+    deps.logger.warn({ method: req.method, path, reason }, 'request refused: service unavailable');
   }
   if (res.headersSent) {
     // A streamed response cannot change its status any more: cut it so the client sees a

@@ -12,9 +12,18 @@ export function wireValue(v: Value): WireValue {
   return v === null ? null : encodeBase64(v);
 }
 
-/** `{"sk","ct","v"}` of ReadBatch and PollRange, as JSON text. */
+/**
+ * `{"sk","ct","v"}` of ReadBatch and PollRange, as JSON text: once per item of a response, so
+ * written by hand; only `sk` needs JSON escaping (a token is base64url, a value standard base64).
+ */
 export function itemJson(sk: string, item: DvvsItem): string {
-  return JSON.stringify({ sk, ct: encodeCausalityToken(causalContext(item)), v: values(item).map(wireValue) });
+  const vals = values(item);
+  let v = '';
+  for (let i = 0; i < vals.length; i++) {
+    const x = vals[i]!;
+    v += (i === 0 ? '' : ',') + (x === null ? 'null' : '"' + encodeBase64(x) + '"');
+  }
+  return '{"sk":' + JSON.stringify(sk) + ',"ct":"' + encodeCausalityToken(causalContext(item)) + '","v":[' + v + ']}';
 }
 
 /** Narrowing helpers for parsed JSON bodies (the parsing boundary). */

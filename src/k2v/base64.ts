@@ -15,18 +15,39 @@ export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/** The 6-bit value of a base64 or base64url character (both alphabets; others never reach it). */
+const SEXTET = new Uint8Array(128);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].entries()) {
+  SEXTET[c.charCodeAt(0)] = i;
+}
+SEXTET['+'.charCodeAt(0)] = SEXTET['-'.charCodeAt(0)] = 62;
+SEXTET['/'.charCodeAt(0)] = SEXTET['_'.charCodeAt(0)] = 63;
+
+/**
+ * Over a text already checked against its alphabet and length, the encoding is canonical
+ * (re-encoding the bytes gives the same text) unless the last character before the end or the
+ * padding carries bits beyond the data: with 1 byte left over, its low 4 bits; with 2, its low 2.
+ * Checking those bits replaces re-encoding every value of a batch.
+ */
+function tailIsCanonical(s: string, dataChars: number): boolean {
+  const rest = dataChars % 4;
+  if (rest === 0) return true;
+  const last = SEXTET[s.charCodeAt(dataChars - 1)]!;
+  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0;
+}
+
 /** base64url without padding, canonical (re-encoding gives the same text), else undefined. */
 export function decodeBase64UrlStrict(s: string): Uint8Array | undefined {
-  if (s.length % 4 === 1 || !URL_ALPHABET.test(s)) return undefined;
+  if (s.length % 4 === 1 || !URL_ALPHABET.test(s) || !tailIsCanonical(s, s.length)) return undefined;
   const buf = Buffer.from(s, 'base64url');
-  if (buf.toString('base64url') !== s) return undefined;
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /** Standard base64 with padding, canonical, else undefined. */
 export function decodeBase64Strict(s: string): Uint8Array | undefined {
   if (s.length % 4 !== 0 || !STD_ALPHABET.test(s)) return undefined;
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  if (!tailIsCanonical(s, s.length - padding)) return undefined;
   const buf = Buffer.from(s, 'base64');
-  if (buf.toString('base64') !== s) return undefined;
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

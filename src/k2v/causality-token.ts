@@ -5,25 +5,42 @@
  * timestamp (u64 BE); the checksum is the XOR of every node id and timestamp. Text: base64url
  * without padding, canonical only (Garage's decoder rejects padding and non-canonical bits).
  */
+import { Buffer } from 'node:buffer';
 import type { VectorClock } from './dvvs.js';
 import { decodeBase64UrlStrict, encodeBase64Url } from './base64.js';
 
-const U64_MASK = (1n << 64n) - 1n;
+const U32_MASK = 0xffffffffn;
 
+/**
+ * Every item of every ReadBatch and PollRange response carries a token, so this runs once per
+ * item: the u64s are written as two u32 halves (the checksum is XORed by halves too), which
+ * avoids allocating BigInts for 64-bit arithmetic (docs/performance.md).
+ */
 export function encodeCausalityToken(ctx: VectorClock): string {
-  const nodes = [...ctx.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const buf = new Uint8Array(8 + 16 * nodes.length);
-  const view = new DataView(buf.buffer);
-  let checksum = 0n;
+  const nodes = ctx.size <= 1 ? ctx.keys() : [...ctx.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // From Buffer's pool: a fresh ArrayBuffer per token costs more than the encoding. Every byte is
+  // written below.
+  const buf = Buffer.allocUnsafe(8 + 16 * ctx.size);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let sumHi = 0;
+  let sumLo = 0;
   let off = 8;
   for (const n of nodes) {
     const t = ctx.get(n)!;
-    checksum ^= n ^ t;
-    view.setBigUint64(off, n & U64_MASK);
-    view.setBigUint64(off + 8, t & U64_MASK);
+    const nHi = Number((n >> 32n) & U32_MASK);
+    const nLo = Number(n & U32_MASK);
+    const tHi = Number((t >> 32n) & U32_MASK);
+    const tLo = Number(t & U32_MASK);
+    view.setUint32(off, nHi);
+    view.setUint32(off + 4, nLo);
+    view.setUint32(off + 8, tHi);
+    view.setUint32(off + 12, tLo);
+    sumHi ^= nHi ^ tHi;
+    sumLo ^= nLo ^ tLo;
     off += 16;
   }
-  view.setBigUint64(0, checksum & U64_MASK);
+  view.setUint32(0, sumHi >>> 0);
+  view.setUint32(4, sumLo >>> 0);
   return encodeBase64Url(buf);
 }
 

@@ -38,11 +38,16 @@ export function utf8Bytes(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+type MaybeWellFormed = { isWellFormed?: (this: string) => boolean };
+const nativeIsWellFormed = (String.prototype as MaybeWellFormed).isWellFormed;
+
 /**
  * True when `s` has no lone surrogate, i.e. it has an exact UTF-8 encoding.
- * (`String.prototype.isWellFormed` is in Node 20 but not in TypeScript's ES2022 lib.)
+ * (`String.prototype.isWellFormed` is in Node 20 but not in TypeScript's ES2022 lib; it runs for
+ * every key and value of a batch, so the native one is used when present.)
  */
 export function isWellFormed(s: string): boolean {
+  if (nativeIsWellFormed !== undefined) return nativeIsWellFormed.call(s);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xd800 || c > 0xdfff) continue;

@@ -1,16 +1,16 @@
 /**
  * The composition root: config -> store -> K2V and admin listeners; lifecycle and shutdown.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createAdminHandler } from '../admin/admin-server.js';
 import type { ServerConfig } from '../config/config.js';
-import { answerClientError } from '../http/client-error.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
 import { parseBindAddress } from './bind-address.js';
+import { createGuardedServer } from './http-guards.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
 /** A start-up failure the CLI reports as one clear line (exit 1). */
@@ -30,12 +30,10 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     logger: log,
   });
   const polls = new PollRegistry();
-  const k2vServer = createServer(createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log }));
-  const adminServer = createServer(
-    createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log }),
-  );
-  k2vServer.on('clientError', (err, socket) => answerClientError(err, socket, config.region));
-  adminServer.on('clientError', (err, socket) => answerClientError(err, socket, config.region));
+  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log });
+  const adminHandler = createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log });
+  const k2vServer = createGuardedServer(k2vHandler, config.connections, config.region, log, 'K2V');
+  const adminServer = createGuardedServer(adminHandler, config.connections, config.region, log, 'admin');
   let k2v: BoundAddress;
   let admin: BoundAddress;
   try {

@@ -43,7 +43,7 @@ export class ItemTxn {
     private readonly w: WriterState,
     private readonly bucketId: string,
   ) {
-    this.bucket = bucketBytes(bucketId);
+    this.bucket = bucketOf(bucketId);
     this.last = w.last;
   }
 
@@ -139,6 +139,17 @@ export class ItemTxn {
     this.pending.set(id, p);
     return p;
   }
+}
+
+// Writes come in bursts to one bucket: decode its id once (the bytes are only ever read).
+let lastBucketId = '';
+let lastBucket: Buffer = Buffer.alloc(0);
+function bucketOf(bucketId: string): Buffer {
+  if (bucketId !== lastBucketId) {
+    lastBucket = bucketBytes(bucketId);
+    lastBucketId = bucketId;
+  }
+  return lastBucket;
 }
 
 /** Adds `delta` (possibly negative) to a bucket's item count; deletes the record at zero. */

@@ -11,6 +11,7 @@ const MDB_MAP_FULL = -30792;
 const ENOSPC = 28;
 const EDQUOT = 122;
 const EFBIG = 27;
+const EIO = 5;
 
 /** The LMDB / errno code behind an lmdb-js error, if any (awaits `commitError` when present). */
 export async function lmdbErrorCode(err: unknown): Promise<number | undefined> {
@@ -38,11 +39,16 @@ export function isSpaceError(code: number | undefined): boolean {
 /**
  * The error a write should reject with: store errors pass through; space errors become
  * 'Unavailable'; anything else (an I/O error, a bug) is returned unchanged for a 500.
+ * LMDB reports a short write as EIO (mdb.c mdb_page_flush), which is how a full disk shows on
+ * tmpfs and other file systems: EIO counts as a space error when `diskIsFull()` says so.
  */
-export async function toStoreError(err: unknown): Promise<{ error: unknown; space: boolean; code: number | undefined }> {
+export async function toStoreError(
+  err: unknown,
+  diskIsFull: () => boolean = () => false,
+): Promise<{ error: unknown; space: boolean; code: number | undefined }> {
   if (err instanceof StoreError) return { error: err, space: false, code: undefined };
   const code = await lmdbErrorCode(err);
-  if (isSpaceError(code)) {
+  if (isSpaceError(code) || (code === EIO && diskIsFull())) {
     return {
       error: new StoreError('Unavailable', `storage is full (LMDB code ${code}); retry once space is freed`, { cause: err }),
       space: true,

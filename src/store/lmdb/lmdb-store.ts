@@ -18,6 +18,7 @@
  * a reader sees a transaction at the earliest while its meta page is being written (one O_DSYNC
  * pwrite after everything else is on disk).
  */
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RootDatabase } from 'lmdb';
 import type { DvvsItem } from '../../k2v/dvvs.js';
@@ -26,6 +27,7 @@ import { StoreError } from '../errors.js';
 import type { MetadataStore } from '../metadata.js';
 import type { ChangeListener, ItemChange, ItemWrite, Snapshot, Store } from '../store.js';
 import { deleteChunk } from './delete-range.js';
+import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
 import { ItemTxn } from './item-txn.js';
 import { bucketBytes, bucketCountKey } from './keys.js';
@@ -209,13 +211,14 @@ export class LmdbStore implements Store {
       this.commitFailed = false;
       return result;
     } catch (err) {
-      const mapped = await toStoreError(err);
+      const dir = path.dirname(this.lock.path);
+      const mapped = await toStoreError(err, () => diskNearlyFull(dir));
       if (mapped.code !== undefined) {
         // The whole batch was aborted: a storage failure, not this call's own refusal.
         this.commitFailed = true;
         this.w.budget.invalidate();
         this.logger.error(
-          { err, code: mapped.code },
+          { err, code: mapped.code, dataDir: dir, freeBytes: freeBytes(dir) },
           mapped.space ? 'write failed: storage is full (map or disk)' : 'write transaction failed',
         );
       }

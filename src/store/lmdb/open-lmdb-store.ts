@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import { pino, type Logger } from 'pino';
+import { guardCommitFailures } from './commit-failure-guard.js';
 import { acquireDirLock } from './dir-lock.js';
 import { LmdbStore } from './lmdb-store.js';
 import { LmdbMetadataStore } from './metadata-store.js';
@@ -30,6 +31,7 @@ export interface LmdbStoreOptions {
 
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> {
   const logger = opts.logger ?? pino({ level: 'silent' });
+  guardCommitFailures();
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const lock = acquireDirLock(opts.dataDir);
   let env: RootDatabase | undefined;
