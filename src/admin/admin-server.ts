@@ -77,7 +77,7 @@ function splitTarget(target: string): { path: string; query: string } {
 }
 
 function sendHealth(res: ServerResponse, healthy: boolean): void {
-  const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: reads and writes will fail\n';
+  const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work\n';
   res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -29,6 +29,18 @@ export function serverCommand(): Command {
       DEFAULT_CONFIG.tombstoneGcDelayMs / 1000,
     )
     .option('--map-size <MiB>', 'largest size the LMDB file may grow to', positiveInt('--map-size'), DEFAULT_CONFIG.mapSizeBytes / 2 ** 20)
+    .option(
+      '--max-connections <n>',
+      'open connections per listener; more are closed at once',
+      positiveInt('--max-connections'),
+      DEFAULT_CONFIG.connections.maxConnections,
+    )
+    .option(
+      '--max-connections-per-ip <n>',
+      'open connections per client address (0: no cap; raise it or use 0 behind a reverse proxy)',
+      positiveInt('--max-connections-per-ip'),
+      DEFAULT_CONFIG.connections.maxConnectionsPerIp,
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', DEFAULT_CONFIG.logLevel)
     .addHelpText(
       'after',
@@ -49,6 +61,11 @@ SigV4, service "k2v", region "${DEFAULT_CONFIG.region}".`,
         region: String(opts.region),
         tombstoneGcDelayMs: Number(opts.tombstoneGcDelay) * 1000,
         mapSizeBytes: Number(opts.mapSize) * 2 ** 20,
+        connections: {
+          ...DEFAULT_CONFIG.connections,
+          maxConnections: Number(opts.maxConnections),
+          maxConnectionsPerIp: Number(opts.maxConnectionsPerIp),
+        },
         logLevel: String(opts.logLevel),
       };
       await runServer(config);
