@@ -1,0 +1,173 @@
+/**
+ * The measured K2V server, in its own process (forked with an IPC channel by k2v-target.ts): the
+ * real `startServer` on a fresh data dir, plus a few benchmark-only services over IPC that never
+ * touch the HTTP path:
+ * - preloading items straight into the running server's store (store.write in large batches: the
+ *   same durable, group-committed write path as InsertBatch, without HTTP and JSON, so 1 M items
+ *   load in seconds),
+ * - the current causality token of items (to sign updates "with the latest token" up front),
+ * - the number of open poll waiters and the process's memory,
+ * - the instant each change of a partition is published to subscribers, i.e. right after its
+ *   commit is durable (process.hrtime is CLOCK_MONOTONIC, shared by every process of the machine,
+ *   so the orchestrator can subtract it from the instant a watcher receives its response),
+ * - a full GC before memory is read, so RSS figures compare like with like,
+ * - a V8 CPU profile of one workload (inspector Profiler, started and stopped around the measured
+ *   run, so set-up and preloading stay out of it).
+ *
+ * Usage: node --expose-gc k2v-child.js '<json config>'  (fork with IPC)
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { causalContext } from '../../src/k2v/dvvs.js';
+import { encodeCausalityToken } from '../../src/k2v/causality-token.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
+import { startServer } from '../../src/server/server.js';
+import type { ItemWrite } from '../../src/store/store.js';
+import { gridItem, logPk, logSk, msgPk, msgSk, valueOf, type ItemName, type PreloadSpec } from '../dataset.js';
+import type { ChildReply, ChildRequest } from './k2v-ipc.js';
+
+interface ChildConfig {
+  readonly dataDir: string;
+  readonly adminToken: string;
+  readonly mapSizeBytes: number;
+  readonly logLevel: string;
+}
+
+const BATCH = 5_000;
+const IN_FLIGHT = 4;
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+  const config: ServerConfig = {
+    ...DEFAULT_CONFIG,
+    dataDir: cfg.dataDir,
+    k2vBind: '127.0.0.1:0',
+    adminBind: '127.0.0.1:0',
+    adminToken: cfg.adminToken,
+    logLevel: cfg.logLevel,
+    mapSizeBytes: cfg.mapSizeBytes,
+    // Every benchmark connection comes from 127.0.0.1 (10 000 idle polls at once): lift the
+    // transport caps meant for untrusted clients (README "Limits").
+    connections: { ...DEFAULT_CONFIG.connections, maxConnections: 1_000_000, maxConnectionsPerIp: 0 },
+  };
+  const server = await startServer(config);
+  const store = server.store;
+  let commitTimes = new Map<string, bigint>();
+  let profiler: Session | undefined;
+  const recorders: (() => void)[] = [];
+
+  const handle = async (req: ChildRequest): Promise<unknown> => {
+    switch (req.op) {
+      case 'preload': {
+        const t0 = process.hrtime.bigint();
+        const items = await preload(req.bucketId, req.spec);
+        return { items, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+      }
+      case 'tokens':
+        return req.items.map((it) => {
+          const item = store.getItem(req.bucketId, it.pk, it.sk);
+          return item === undefined ? '' : encodeCausalityToken(causalContext(item));
+        });
+      case 'stats':
+        return {
+          waiters: server.polls.size,
+          rss: process.memoryUsage().rss,
+          heapUsed: process.memoryUsage().heapUsed,
+          // LmdbStore's count of committed write transactions (not part of the Store port).
+          commits: (store as { commitCount?: number }).commitCount ?? 0,
+        };
+      case 'gc':
+        (globalThis as { gc?: () => void }).gc?.();
+        return {};
+      case 'recordCommits':
+        // Subscribed before any watcher of the partition, so it runs first when a change is published.
+        recorders.push(
+          store.subscribe(req.bucketId, req.pk, (c) => {
+            commitTimes.set(`${c.pk}\n${c.sk}`, process.hrtime.bigint());
+          }),
+        );
+        return {};
+      case 'commitTimes': {
+        const out = Object.fromEntries([...commitTimes].map(([k, t]) => [k, t.toString()]));
+        commitTimes = new Map();
+        return out;
+      }
+      case 'stopRecording':
+        for (const r of recorders.splice(0)) r();
+        return {};
+      case 'profileStart':
+        profiler ??= new Session();
+        profiler.connect();
+        await post(profiler, 'Profiler.enable');
+        await post(profiler, 'Profiler.setSamplingInterval', { interval: req.intervalUs });
+        await post(profiler, 'Profiler.start');
+        return {};
+      case 'profileStop': {
+        if (profiler === undefined) return {};
+        const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+        writeFileSync(req.file, JSON.stringify(profile));
+        profiler.disconnect();
+        return {};
+      }
+    }
+  };
+
+  async function preload(bucketId: string, spec: PreloadSpec): Promise<number> {
+    const names = function* (): Generator<{ name: ItemName; i: number }> {
+      if (spec.layout === 'grid') {
+        for (let i = spec.from; i < spec.to; i++) yield { name: gridItem(i), i };
+      } else {
+        for (let m = 0; m < spec.mailboxes; m++) {
+          for (let r = 0; r < spec.rows; r++) yield { name: { pk: logPk(m), sk: logSk(r) }, i: r };
+          for (let r = 0; r < spec.rows; r++) yield { name: { pk: msgPk(m), sk: msgSk(r) }, i: r };
+        }
+      }
+    };
+    const inFlight = new Set<Promise<void>>();
+    let batch: ItemWrite[] = [];
+    let total = 0;
+    const flush = async () => {
+      const writes = batch;
+      batch = [];
+      const p = store.write(bucketId, writes).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    };
+    for (const { name, i } of names()) {
+      batch.push({ pk: name.pk, sk: name.sk, ct: undefined, value: valueOf(i) });
+      total++;
+      if (batch.length === BATCH) await flush();
+    }
+    if (batch.length > 0) await flush();
+    await Promise.all(inFlight);
+    return total;
+  }
+
+  process.on('message', (msg: ChildRequest & { id: number }) => {
+    handle(msg).then(
+      (result) => process.send?.({ id: msg.id, ok: true, result } satisfies ChildReply),
+      (err: unknown) => process.send?.({ id: msg.id, ok: false, error: String((err as Error)?.stack ?? err) } satisfies ChildReply),
+    );
+  });
+  const stop = () => {
+    for (const r of recorders.splice(0)) r();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('disconnect', stop);
+  process.send?.({ ready: true, k2v: server.k2v, admin: server.admin, pid: process.pid });
+}
+
+function post(session: Session, method: string, params?: object): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`k2v bench child: ${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(1);
+});
