@@ -5,8 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../e2e/support-process.js';
+
+export { freePort };
 
 /** bin/k2v.js, from dist/test/support/ (compiled) back to the repository root. */
 export const K2V_BIN = fileURLToPath(new URL('../../../bin/k2v.js', import.meta.url));
@@ -173,19 +175,6 @@ export function healthStatus(adminPort: number): Promise<number> {
     req.setTimeout(2_000, () => req.destroy(new Error('health timeout')));
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** A port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }
 
