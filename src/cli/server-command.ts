@@ -37,7 +37,7 @@ export function serverCommand(): Command {
     )
     .option(
       '--max-connections-per-ip <n>',
-      'open connections per client address (0: no cap; raise it or use 0 behind a reverse proxy)',
+      'open connections per client address, 0 for no cap (keep 0 behind a reverse proxy: every connection comes from its address)',
       positiveInt('--max-connections-per-ip'),
       DEFAULT_CONFIG.connections.maxConnectionsPerIp,
     )

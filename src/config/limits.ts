@@ -59,6 +59,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   keepAliveTimeoutMs: 5_000,
   sendTimeoutMs: 60_000,
   maxHeaderBytes: 16 * 1024,
-  maxConnections: 4096,
-  maxConnectionsPerIp: 1024,
+  // Long polls hold a connection each: 10 000 idle polls from one Aerogramme instance (one
+  // address) must fit, so there is no per-address cap unless configured.
+  maxConnections: 16_384,
+  maxConnectionsPerIp: 0,
 };

@@ -223,6 +223,20 @@ describe('PollItem', () => {
     assert.equal(res.status, 304);
   });
 
+  test('2 000 idle polls from one address are all held, then all woken by one write', async () => {
+    // The default connection limits must let one client (an Aerogramme instance) hold many polls.
+    const pk = uniquePk('poll-many');
+    const base = openWaiters(ts.server);
+    const n = 2000;
+    const pending = Array.from({ length: n }, () => poll(pk, 'k', 'AAAAAAAAAAA', { timeout: 600 }));
+    await eventually(() => openWaiters(ts.server) >= base + n, 30_000, `${n} waiters registered`);
+    await putItem(ts, pk, 'k', 'many');
+    const answers = await within(Promise.all(pending), 30_000, 'woken polls');
+    assert.ok(answers.every((r) => r.status === 200), 'every poll answered 200');
+    assert.deepEqual(answers[n - 1]!.json(), [b64('many')]);
+    await eventually(() => openWaiters(ts.server) === base, 10_000, 'waiters freed');
+  });
+
   test('2 000 aborted polls free their waiters and the server stays responsive', async () => {
     const pk = uniquePk('poll-abort');
     await putItem(ts, pk, 'k', 'v');
