@@ -7,12 +7,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { readBody } from '../http/body.js';
+import { parseJson } from '../http/json-body.js';
+import { splitTarget } from '../http/query.js';
 import type { Store } from '../store/store.js';
 import { handleGlobalAliasBucket, handleGlobalUnaliasBucket, handleLocalAliasBucket, handleLocalUnaliasBucket } from './bucket-aliases.js';
 import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
-import { ADMIN_BODY_LIMIT, parseJson, readBody } from './body.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
@@ -26,6 +28,9 @@ export interface AdminDeps {
   readonly logger?: Logger;
 }
 
+/** Admin request bodies are small JSON documents. */
+const ADMIN_BODY_LIMIT = 1024 * 1024;
+
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
@@ -33,7 +38,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const ctx: AdminContext = { store: deps.store };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
-    serve(req, res, path, query).catch((err: unknown) => {
+    serve(req, res, path, query ?? '').catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
       if (response.internal) deps.logger?.error({ err, method: req.method, path }, 'admin request failed');
       else deps.logger?.debug({ method: req.method, path, status: response.status }, 'admin request refused');
@@ -66,14 +71,6 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
     res.end(json);
   }
-}
-
-/** Path and raw query of a request target (origin form, or absolute form as a proxy sends). */
-function splitTarget(target: string): { path: string; query: string } {
-  const local = target.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?]*/, '');
-  const q = local.indexOf('?');
-  const path = q < 0 ? local : local.slice(0, q);
-  return { path: path === '' ? '/' : path, query: q < 0 ? '' : local.slice(q + 1) };
 }
 
 function sendHealth(res: ServerResponse, healthy: boolean): void {

@@ -1,8 +1,10 @@
 /**
  * Admin API errors: the K2vError codes it can answer with, their HTTP statuses (Garage admin API
- * v1, src/api/admin/error.rs and common_error.rs), and the JSON error body of contract section 5.
+ * v1, src/api/admin/error.rs and common_error.rs; statuses from the one table in http/errors.ts),
+ * and the JSON error body of contract section 5.
  */
 import { K2vError, type ErrorCode } from '../k2v/errors.js';
+import { STATUS } from '../http/errors.js';
 import { StoreError } from '../store/errors.js';
 
 export type AdminErrorCode = Extract<
@@ -20,20 +22,6 @@ export type AdminErrorCode = Extract<
   | 'ServiceUnavailable'
 >;
 
-const STATUS: Record<AdminErrorCode, number> = {
-  InvalidRequest: 400,
-  InvalidHeaderValue: 400,
-  AccessDenied: 403,
-  NoSuchAccessKey: 404,
-  NoSuchBucket: 404,
-  KeyAlreadyExists: 409,
-  BucketAlreadyExists: 409,
-  BucketNotEmpty: 409,
-  PayloadTooLarge: 413,
-  InternalError: 500,
-  ServiceUnavailable: 503,
-};
-
 export const adminError = (code: AdminErrorCode, message: string): K2vError => new K2vError(code, message);
 export const badRequest = (message: string): K2vError => adminError('InvalidRequest', `Bad request: ${message}`);
 export const forbidden = (message: string): K2vError => adminError('AccessDenied', `Forbidden: ${message}`);
@@ -47,8 +35,22 @@ export interface ErrorResponse {
   readonly internal: boolean;
 }
 
+const ADMIN_CODES: ReadonlySet<ErrorCode> = new Set<AdminErrorCode>([
+  'InvalidRequest',
+  'InvalidHeaderValue',
+  'AccessDenied',
+  'NoSuchAccessKey',
+  'NoSuchBucket',
+  'KeyAlreadyExists',
+  'BucketAlreadyExists',
+  'BucketNotEmpty',
+  'PayloadTooLarge',
+  'InternalError',
+  'ServiceUnavailable',
+]);
+
 function isAdminCode(code: ErrorCode): code is AdminErrorCode {
-  return Object.hasOwn(STATUS, code);
+  return ADMIN_CODES.has(code);
 }
 
 /**

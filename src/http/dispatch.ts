@@ -11,6 +11,7 @@ import { K2vError } from '../k2v/errors.js';
 import { checkPermission } from '../auth/permissions.js';
 import { UNSIGNED_PAYLOAD } from '../auth/content-sha256.js';
 import { beginVerification, checkBodyDigest } from '../auth/verify.js';
+import type { Bucket } from '../store/metadata.js';
 import type { Store } from '../store/store.js';
 import type { HandlerContext } from './context.js';
 import { responseCorsHeaders } from './cors.js';
@@ -78,12 +79,11 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     // computed before authentication from the bucket's global alias (as for the preflight).
     const origin = headerValue(req.headers, 'origin');
     const corsFor = (bucketId: string | undefined) => {
-      const rules = bucketId === undefined ? undefined : meta.getBucket(bucketId)?.corsRules;
-      return origin === undefined || rules === undefined || rules.length === 0
-        ? NO_HEADERS
-        : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;
+      if (origin === undefined || bucketId === undefined) return NO_HEADERS;
+      const rules = meta.getBucket(bucketId)?.corsRules;
+      return rules === undefined || rules.length === 0 ? NO_HEADERS : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;
     };
-    setExtra(corsFor(meta.resolveGlobalAlias(ep.bucket)));
+    setExtra(corsFor(origin === undefined ? undefined : meta.resolveGlobalAlias(ep.bucket)));
 
     // Every signature check that does not need the body runs before it is read.
     const pending = beginVerification(
@@ -97,9 +97,9 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
       checkBodyDigest(verified, hash());
     }
 
-    const bucketId = resolveBucket(ep.bucket, verified.accessKeyId);
-    const bucket = meta.getBucket(bucketId);
-    if (bucket === undefined) throw new K2vError('NoSuchBucket', `Bucket not found: ${ep.bucket}`);
+    const bucket = resolveBucket(ep.bucket, verified.accessKeyId);
+    const bucketId = bucket.id;
+    // Again after authentication: a bucket reached through a local alias has rules of its own.
     const extraHeaders = corsFor(bucketId);
     setExtra(extraHeaders);
     const need = ENDPOINT_PERMISSION[ep.kind];
@@ -118,12 +118,13 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     await run(ctx, ep);
   }
 
-  function resolveBucket(name: string, accessKeyId: string): string {
+  /** Local alias of the key first, then global alias, then a 64-hex bucket id (contract section 3). */
+  function resolveBucket(name: string, accessKeyId: string): Bucket {
     const meta = deps.store.meta;
-    const id = meta.resolveLocalAlias(accessKeyId, name) ?? meta.resolveGlobalAlias(name);
-    if (id !== undefined) return id;
-    if (HEX64.test(name) && meta.getBucket(name) !== undefined) return name;
-    throw new K2vError('NoSuchBucket', `Bucket not found: ${name}`);
+    const id = meta.resolveLocalAlias(accessKeyId, name) ?? meta.resolveGlobalAlias(name) ?? (HEX64.test(name) ? name : undefined);
+    const bucket = id === undefined ? undefined : meta.getBucket(id);
+    if (bucket === undefined) throw new K2vError('NoSuchBucket', `Bucket not found: ${name}`);
+    return bucket;
   }
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   b64,
+  createBucket,
   dumpBucket,
   expectError,
   insertBatch,
@@ -227,6 +228,21 @@ describe('query decoding (section 3)', () => {
     const put = await ts.request({ method: 'PUT', path: `/${ts.bucketId}/rt-id?sort_key=k`, body: 'by id' });
     assert.equal(put.status, 204, put.text());
     assert.deepEqual((await readItem(ts, 'rt-id', 'k'))?.values, ['by id']);
+  });
+
+  it("a key's local alias wins over a global alias of the same name (section 3)", async () => {
+    const other = await createBucket(ts); // a global alias, readable and writable by the key
+    const alias = await ts.admin(
+      'PUT',
+      `/v1/bucket/alias/local?id=${ts.bucketId}&accessKeyId=${ts.keyId}&alias=${other.bucket}`,
+    );
+    assert.equal(alias.status, 200, alias.text());
+    const put = await ts.request({ method: 'PUT', path: `/${other.bucket}/rt-local?sort_key=k`, body: 'via local alias' });
+    assert.equal(put.status, 204, put.text());
+    // It landed in the harness bucket (the local alias's target), not in the global alias's.
+    assert.deepEqual((await readItem(ts, 'rt-local', 'k'))?.values, ['via local alias']);
+    const inOther = await ts.request({ path: `/${other.bucketId}/rt-local?sort_key=k` });
+    expectError(inOther, 404, 'NoSuchKey', `/${other.bucketId}/rt-local`);
   });
 
   it('the error path echoes the raw path as sent, without the query', async () => {
