@@ -18,6 +18,7 @@ import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
 import { readBody } from './body.js';
+import { endLater } from './end-later.js';
 import { checkPartitionKey, checkSortKey } from './json-body.js';
 import { handleDeleteBatch } from './handlers/delete-batch.js';
 import { handleDeleteItem } from './handlers/delete-item.js';
@@ -187,7 +188,7 @@ function sendError(
   // The rest of an oversized body is not worth reading: close the connection after answering.
   if (e.code === 'PayloadTooLarge') res.setHeader('connection', 'close');
   res.writeHead(STATUS[e.code], { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
-  res.end(body);
+  endLater(res, body);
   // An unread request body (an early 4xx) must not be parsed as the next request.
   if (!req.complete) req.resume();
 }

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { K2vError } from '../k2v/errors.js';
 import type { HandlerContext } from './context.js';
+import { endLater } from './end-later.js';
 
 export const JSON_TYPE = 'application/json';
 export const BINARY_TYPE = 'application/octet-stream';
@@ -20,10 +21,10 @@ export function send(
   if (body !== undefined) {
     const len = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     res.writeHead(status, { ...headers, 'content-length': String(len) });
-    res.end(body);
+    endLater(res, body);
   } else {
     res.writeHead(status, headers);
-    res.end();
+    endLater(res);
   }
 }
 

@@ -10,6 +10,7 @@ import { scanStart, walkRange } from '../../k2v/range.js';
 import type { Snapshot } from '../../store/store.js';
 import { parseReadBatchQuery, rangeOf, type ReadBatchQuery } from '../batch-query.js';
 import type { HandlerContext } from '../context.js';
+import { endLater } from '../end-later.js';
 import { asArray, parseJson } from '../json-body.js';
 import { JSON_TYPE, writeChunk } from '../respond.js';
 import { itemJson } from '../wire.js';
@@ -44,7 +45,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
       buf += `],"more":${r.value.more},"nextStart":${JSON.stringify(r.value.nextStart)}}`;
     }
     buf += ']';
-    res.end(buf);
+    endLater(res, buf);
   } finally {
     snap.close();
   }
