@@ -67,6 +67,7 @@ export function update(
   value: Value,
   clockFloor: bigint,
 ): UpdateResult {
+  if (ctx === undefined && item.entries.length === 0) return firstWrite(node, value, clockFloor);
   const entries = item.entries.slice();
   if (ctx !== undefined) {
     for (const [m, t] of ctx) {
@@ -85,6 +86,16 @@ export function update(
   const t = prev + 1n > clockFloor + 1n ? prev + 1n : clockFloor + 1n;
   entries[i] = { node, discard: own.discard, values: [...own.values, { t, v: value }] };
   return { item: { entries }, t };
+}
+
+/**
+ * `update(EMPTY_ITEM, node, undefined, value, clockFloor)` without the intermediate arrays: the
+ * write of every new item (a batch import writes little else).
+ */
+function firstWrite(node: bigint, value: Value, clockFloor: bigint): UpdateResult {
+  const next = clockFloor + 1n;
+  const t = next < 1n ? 1n : next;
+  return { item: { entries: [{ node, discard: 0n, values: [{ t, v: value }] }] }, t };
 }
 
 /** The item's causal context: `{node: max_time(node)}` for every node entry. */

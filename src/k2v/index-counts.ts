@@ -3,7 +3,7 @@
  * sum of `countsOf(item)` over its items: on each write it adds the new item's counts and
  * subtracts the old one's, in the same transaction.
  */
-import { isTombstoneOnly, values, type DvvsItem } from './dvvs.js';
+import { isTombstoneOnly, values, type DotValue, type DvvsItem } from './dvvs.js';
 
 export interface IndexCounts {
   readonly entries: number;
@@ -34,6 +34,45 @@ export function countsOf(item: DvvsItem): IndexCounts {
     values: n,
     bytes,
   };
+}
+
+/** A running sum of counts (the delta of one partition in one transaction). */
+export interface CountsSum {
+  entries: number;
+  conflicts: number;
+  values: number;
+  bytes: number;
+}
+
+export function zeroSum(): CountsSum {
+  return { entries: 0, conflicts: 0, values: 0, bytes: 0 };
+}
+
+/**
+ * `sum += sign * countsOf(item)`, without building the counts of the usual item (one value: a
+ * single value is never a conflict, and is either a tombstone or one entry of its bytes).
+ */
+export function addCountsOf(sum: CountsSum, item: DvvsItem, sign: 1 | -1): void {
+  let only: DotValue | undefined;
+  let n = 0;
+  for (const e of item.entries) {
+    n += e.values.length;
+    if (e.values.length > 0) only = e.values[0];
+  }
+  if (n === 1) {
+    const v = only!.v;
+    if (v !== null) {
+      sum.entries += sign;
+      sum.values += sign;
+      sum.bytes += sign * v.length;
+    }
+    return;
+  }
+  const c = countsOf(item);
+  sum.entries += sign * c.entries;
+  sum.conflicts += sign * c.conflicts;
+  sum.values += sign * c.values;
+  sum.bytes += sign * c.bytes;
 }
 
 export function addCounts(a: IndexCounts, b: IndexCounts): IndexCounts {

@@ -43,10 +43,12 @@ function writeVarint(buf: Uint8Array, off: number, n: number): number {
   return off;
 }
 
-/** Encodes an item; the result is a fresh Buffer sized exactly. */
-export function encodeItem(pk: string, sk: string, item: DvvsItem): Buffer {
-  const pkLen = Buffer.byteLength(pk, 'utf8');
-  const skLen = Buffer.byteLength(sk, 'utf8');
+/** Bytes `encodeItem(pk, sk, item)` takes. */
+export function encodedItemSize(pk: string, sk: string, item: DvvsItem): number {
+  return bodySize(Buffer.byteLength(pk, 'utf8'), Buffer.byteLength(sk, 'utf8'), item);
+}
+
+function bodySize(pkLen: number, skLen: number, item: DvvsItem): number {
   let size = 1 + varintSize(pkLen) + pkLen + varintSize(skLen) + skLen + varintSize(item.entries.length);
   for (const e of item.entries) {
     size += 16 + varintSize(e.values.length);
@@ -55,13 +57,35 @@ export function encodeItem(pk: string, sk: string, item: DvvsItem): Buffer {
       size += 8 + varintSize(tag) + (d.v === null ? 0 : d.v.length);
     }
   }
-  const buf = Buffer.allocUnsafe(size);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  return size;
+}
+
+/**
+ * Keys are mostly ASCII and short: a byte loop beats `Buffer#write`'s argument checks and native
+ * call. `byteLen === s.length` holds exactly when every code unit is ASCII.
+ */
+function writeString(buf: Buffer, off: number, s: string, byteLen: number): number {
+  if (byteLen !== s.length) return off + buf.write(s, off, 'utf8');
+  for (let i = 0; i < byteLen; i++) buf[off + i] = s.charCodeAt(i);
+  return off + byteLen;
+}
+
+/** Writes the encoding (exactly `size` bytes, see bodySize) at the start of `buf`. */
+function writeItem(
+  buf: Buffer,
+  view: DataView,
+  pk: string,
+  pkLen: number,
+  sk: string,
+  skLen: number,
+  item: DvvsItem,
+  size: number,
+): void {
   buf[0] = FORMAT;
   let off = writeVarint(buf, 1, pkLen);
-  off += buf.write(pk, off, 'utf8');
+  off = writeString(buf, off, pk, pkLen);
   off = writeVarint(buf, off, skLen);
-  off += buf.write(sk, off, 'utf8');
+  off = writeString(buf, off, sk, skLen);
   off = writeVarint(buf, off, item.entries.length);
   for (const e of item.entries) {
     view.setBigUint64(off, e.node);
@@ -80,7 +104,42 @@ export function encodeItem(pk: string, sk: string, item: DvvsItem): Buffer {
     }
   }
   if (off !== size) throw new Error(`item encoding size mismatch: ${off} != ${size}`);
+}
+
+/** Encodes an item; the result is a fresh Buffer sized exactly. */
+export function encodeItem(pk: string, sk: string, item: DvvsItem): Buffer {
+  const pkLen = Buffer.byteLength(pk, 'utf8');
+  const skLen = Buffer.byteLength(sk, 'utf8');
+  const size = bodySize(pkLen, skLen, item);
+  const buf = Buffer.allocUnsafe(size);
+  writeItem(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), pk, pkLen, sk, skLen, item, size);
   return buf;
+}
+
+/** Items up to this size are encoded into the scratch buffer; larger ones get their own. */
+const SCRATCH_MAX_BYTES = 64 * 1024;
+
+/**
+ * encodeItem without a new buffer per item: the result is a view of one scratch buffer, valid only
+ * until the next call. For a write transaction that hands each record to LMDB (which copies it)
+ * before encoding the next: thousands of items per commit otherwise each leave a Buffer behind.
+ */
+export class ItemEncoder {
+  private buf: Buffer = Buffer.allocUnsafeSlow(1024);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+
+  encode(pk: string, sk: string, item: DvvsItem): Buffer {
+    const pkLen = Buffer.byteLength(pk, 'utf8');
+    const skLen = Buffer.byteLength(sk, 'utf8');
+    const size = bodySize(pkLen, skLen, item);
+    if (size > SCRATCH_MAX_BYTES) return encodeItem(pk, sk, item);
+    if (size > this.buf.length) {
+      this.buf = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(size, 2 * this.buf.length)));
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+    writeItem(this.buf, this.view, pk, pkLen, sk, skLen, item, size);
+    return this.buf.subarray(0, size);
+  }
 }
 
 /** Thrown on bytes that are not an encoded item (a corrupted or foreign record). */

@@ -163,6 +163,20 @@ describe('client-visible write semantics', () => {
   });
 });
 
+describe('update of a never-written item without a token (fast path)', () => {
+  const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+
+  it('is the general update with an empty context', () => {
+    fc.assert(
+      fc.property(u64, valueArb, fc.bigInt({ min: -3n, max: 1n << 60n }), (node, value, floor) => {
+        const fast = update(EMPTY_ITEM, node, undefined, value, floor);
+        const general = update({ entries: [] }, node, new Map(), value, floor);
+        assert.deepEqual(fast, general);
+      }),
+    );
+  });
+});
+
 describe('values()', () => {
   const item = (entries: [bigint, [bigint, Value][]][]): DvvsItem => ({
     entries: entries.map(([node, vs]) => ({ node, discard: 0n, values: vs.map(([t, v]) => ({ t, v })) })),

@@ -4,12 +4,15 @@ import fc from 'fast-check';
 import { EMPTY_ITEM, type DvvsItem, type Value } from '../../src/k2v/dvvs.js';
 import {
   addCounts,
+  addCountsOf,
   countsOf,
   isZeroCounts,
   subCounts,
   ZERO_COUNTS,
+  zeroSum,
   type IndexCounts,
 } from '../../src/k2v/index-counts.js';
+import { simulate, opArb } from './sim.js';
 
 const b = (...x: number[]): Uint8Array => new Uint8Array(x);
 const item = (...perNode: Value[][]): DvvsItem => ({
@@ -66,5 +69,33 @@ describe('counter arithmetic', () => {
     assert.ok(!isZeroCounts(counts(0, 1, 0, 0)));
     assert.ok(!isZeroCounts(counts(1, 0, 0, 0)));
     assert.ok(!isZeroCounts(counts(0, 0, 1, 0)));
+  });
+});
+
+describe('addCountsOf', () => {
+  const states = fc.array(opArb, { minLength: 1, maxLength: 20 }).map((ops) => simulate(ops));
+
+  it('adds and subtracts exactly countsOf, for every reachable item', () => {
+    fc.assert(
+      fc.property(states, fc.nat(), (h, i) => {
+        const a = h[i % h.length]!;
+        const b = h[(i * 7 + 3) % h.length]!;
+        const sum = zeroSum();
+        addCountsOf(sum, a, 1);
+        addCountsOf(sum, b, -1);
+        assert.deepEqual({ ...sum }, subCounts(countsOf(a), countsOf(b)));
+      }),
+    );
+  });
+
+  it('counts a single value, a single tombstone and an empty item', () => {
+    const sum = zeroSum();
+    addCountsOf(sum, item([b(1, 2, 3)]), 1);
+    assert.deepEqual({ ...sum }, counts(1, 0, 1, 3));
+    addCountsOf(sum, item([null]), 1);
+    addCountsOf(sum, EMPTY_ITEM, 1);
+    assert.deepEqual({ ...sum }, counts(1, 0, 1, 3));
+    addCountsOf(sum, item([], [b(9)]), -1);
+    assert.deepEqual({ ...sum }, counts(0, 0, 0, 2));
   });
 });

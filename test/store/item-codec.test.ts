@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { DvvsItem } from '../../src/k2v/dvvs.js';
-import { decodeItem, encodeItem, ItemCodecError } from '../../src/store/item-codec.js';
+import { decodeItem, encodedItemSize, encodeItem, ItemCodecError, ItemEncoder } from '../../src/store/item-codec.js';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const value = fc.option(fc.uint8Array({ maxLength: 300 }), { nil: null });
@@ -67,5 +67,39 @@ describe('item codec', () => {
     assert.throws(() => decodeItem(Buffer.alloc(0)), ItemCodecError);
     // an absurd entry count must not allocate: it fails on the length check
     assert.throws(() => decodeItem(Buffer.of(1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f)), ItemCodecError);
+  });
+
+  it('ItemEncoder and encodedItemSize agree with encodeItem, call after call (scratch reuse, growth, large items)', () => {
+    const encoder = new ItemEncoder();
+    const big = fc.uint8Array({ minLength: 20_000, maxLength: 40_000 });
+    const anyItem = fc.oneof(
+      { arbitrary: item, weight: 5 },
+      fc
+        .array(big, { minLength: 1, maxLength: 4 })
+        .map((vs) => ({ entries: [{ node: 1n, discard: 0n, values: vs.map((v, i) => ({ t: BigInt(i + 1), v })) }] })),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, key, anyItem), { minLength: 1, maxLength: 6 }), (cases) => {
+        for (const [pk, sk, it] of cases) {
+          const expected = encodeItem(pk, sk, it);
+          assert.equal(encodedItemSize(pk, sk, it), expected.length);
+          assert.deepEqual(encoder.encode(pk, sk, it), expected);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('encodes ASCII and non-ASCII keys alike (the byte-loop fast path is exact)', () => {
+    const it: DvvsItem = { entries: [{ node: 1n, discard: 0n, values: [{ t: 2n, v: null }] }] };
+    for (const [pk, sk] of [
+      ['abc', 'é'],
+      ['日本', 'x'],
+      ['\u{1F600}', '\u007f'],
+    ] as const) {
+      const d = decodeItem(new ItemEncoder().encode(pk, sk, it));
+      assert.equal(d.pk, pk);
+      assert.equal(d.sk, sk);
+    }
   });
 });

@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isTombstoneOnly } from '../../src/k2v/dvvs.js';
-import type { Store } from '../../src/store/store.js';
+import fc from 'fast-check';
+import { causalContext, isTombstoneOnly, type VectorClock } from '../../src/k2v/dvvs.js';
+import type { ItemWrite, Store } from '../../src/store/store.js';
 import {
   assertCountersExact,
   ctOf,
@@ -163,12 +164,96 @@ export function writeCases(newStore: NewStore): void {
       assert.equal(listIndex(store, b).has('p'), false);
     });
 
+    it('a large batch in a partition reads the items it already has (new, existing, interleaved sort keys)', async () => {
+      const b = newBucketId();
+      await store.write(b, [put('p', 'b', 'old-b'), put('p', 'k', 'old-k'), put('p', 'z', 'old-z')]);
+      const cts = new Map(['b', 'k'].map((sk) => [sk, ctOf(store.getItem(b, 'p', sk))]));
+      const sks = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
+      // 'b' without a context (a sibling), 'k' with its context (a replacement); 'fresh' is all new.
+      await store.write(b, [
+        ...sks.map((sk) => put('p', sk, `new-${sk}`, sk === 'k' ? cts.get('k') : undefined)),
+        ...sks.map((sk) => put('fresh', sk, sk)),
+      ]);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'b')), ['old-b', 'new-b']);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'k')), ['new-k']);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'z')), ['old-z']);
+      assert.deepEqual(texts(store.getItem(b, 'p', 'c')), ['new-c']);
+      assert.deepEqual(
+        listItems(store, b, 'fresh').map((e) => texts(e.item)),
+        sks.map((sk) => [sk]),
+      );
+      const snap = store.snapshot();
+      try {
+        assertCountersExact(snap, b, ['p', 'fresh']);
+      } finally {
+        snap.close();
+      }
+      assert.deepEqual(listIndex(store, b).get('p'), { entries: 12, conflicts: 1, values: 13, bytes: 13 * 5 });
+    });
+
     it('rejects writes once closed', async () => {
       const h2 = await newStore();
       await h2.store.close();
       await rejectsWith(h2.store.write(newBucketId(), [put('p', 's', 'v')]), 'Unavailable');
       await h2.store.close(); // idempotent
       await h2.cleanup();
+    });
+  });
+
+  describe('large batches', () => {
+    let h: StoreUnderTest;
+    let store: Store;
+    before(async () => {
+      h = await newStore({ maxValuesPerItem: 1000 });
+      store = h.store;
+    });
+    after(() => h.cleanup());
+
+    // Sort keys of several UTF-8 lengths, so that byte order and UTF-16 order both matter (a lone surrogate is stored as U+FFFD).
+    const skArb = fc.constantFrom('', 'a', 'b', 'ba', 'c', 'é', 'z', '\u{1F600}', '\uD800', 'zz', 'm', 'n');
+    const writeArb = fc.record({
+      pk: fc.constantFrom('p', 'q', 'r'),
+      sk: skArb,
+      value: fc.option(fc.string({ maxLength: 3 }), { nil: null }),
+      withContext: fc.boolean(),
+    });
+    type RandomWrite = typeof writeArb extends fc.Arbitrary<infer T> ? T : never;
+    const callsArb = fc.array(fc.array(writeArb, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 });
+
+    /** The writes of one call, each context taken from the item as it was before the call. */
+    function resolve(bucketId: string, call: readonly RandomWrite[]): ItemWrite[] {
+      return call.map((w) => {
+        const item = store.getItem(bucketId, w.pk, w.sk);
+        const ct: VectorClock | undefined = w.withContext && item !== undefined ? causalContext(item) : undefined;
+        return put(w.pk, w.sk, w.value, ct);
+      });
+    }
+
+    it('one call of many writes leaves the same items and counters as the same writes one call each', async () => {
+      await fc.assert(
+        fc.asyncProperty(callsArb, async (calls) => {
+          const batched = newBucketId();
+          const single = newBucketId();
+          for (const call of calls) {
+            await store.write(batched, resolve(batched, call));
+            // Issued together, applied one call after the other (in order) in one transaction.
+            await Promise.all(resolve(single, call).map((w) => store.write(single, [w])));
+          }
+          for (const pk of ['p', 'q', 'r']) {
+            const a = listItems(store, batched, pk).map((e) => [e.sk, texts(e.item)]);
+            const b = listItems(store, single, pk).map((e) => [e.sk, texts(e.item)]);
+            assert.deepEqual(a, b, `partition ${pk}`);
+          }
+          assert.deepEqual(listIndex(store, batched), listIndex(store, single));
+          const snap = store.snapshot();
+          try {
+            assertCountersExact(snap, batched, ['p', 'q', 'r']);
+          } finally {
+            snap.close();
+          }
+        }),
+        { numRuns: 40 },
+      );
     });
   });
 }

@@ -12,9 +12,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { EMPTY_ITEM, isTombstoneOnly, nodeTime, update, type DvvsItem, type Value, type VectorClock } from '../../k2v/dvvs.js';
-import { addCounts, countsOf, isZeroCounts, subCounts, ZERO_COUNTS, type IndexCounts } from '../../k2v/index-counts.js';
+import { addCounts, addCountsOf, isZeroCounts, zeroSum, ZERO_COUNTS, type CountsSum } from '../../k2v/index-counts.js';
 import { StoreError } from '../errors.js';
-import { decodeItem, encodeItem } from '../item-codec.js';
+import { decodeItem, encodedItemSize, ItemEncoder } from '../item-codec.js';
 import type { ItemChange } from '../store.js';
 import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, LAST_KEY, partitionPrefix } from './keys.js';
 import { decodeCounts, decodeU64, encodeCounts, encodeU64 } from './values.js';
@@ -23,10 +23,29 @@ import type { WriterState } from './writer-state.js';
 /** Per-record overhead of an LMDB leaf node (header and alignment), for size estimates. */
 const NODE_OVERHEAD = 16;
 
+/**
+ * Transaction callbacks run one at a time on the main thread, and each record is handed to LMDB
+ * (`putSync`: copied into the transaction before it returns) before the next is encoded, so one
+ * scratch buffer serves every item record.
+ */
+const encoder = new ItemEncoder();
+
+/** The items of one partition touched by this call. */
+interface Partition {
+  readonly pk: string;
+  readonly prefix: Buffer;
+  readonly items: Map<string, Pending>;
+  /** Index counts delta of this call, summed in flush(). */
+  readonly delta: CountsSum;
+  /** Has a changed item (its counter is updated by flush()). */
+  changed: boolean;
+}
+
 interface Pending {
   readonly key: Buffer;
   readonly pk: string;
   readonly sk: string;
+  readonly part: Partition;
   readonly old: DvvsItem | undefined;
   /** Bytes of the old record (key + value + overhead), 0 when absent. */
   readonly oldBytes: number;
@@ -34,10 +53,16 @@ interface Pending {
 }
 
 export class ItemTxn {
-  private readonly pending = new Map<string, Pending>();
-  private readonly prefixes = new Map<string, Buffer>();
+  private readonly partitions = new Map<string, Partition>();
+  /** Every item loaded, in first-load order. */
+  private readonly loaded: Pending[] = [];
   private readonly bucket: Buffer;
   private last: bigint;
+  /**
+   * The wall clock, read once per call: its writes run back to back within microseconds, and
+   * `last` keeps their timestamps strictly increasing anyway.
+   */
+  private nowMs: bigint | undefined;
 
   constructor(
     private readonly w: WriterState,
@@ -58,7 +83,7 @@ export class ItemTxn {
       );
     }
     const p = this.load(pk, sk);
-    const now = BigInt(Math.floor(this.w.now()));
+    const now = (this.nowMs ??= BigInt(Math.floor(this.w.now())));
     const floor = now > this.last ? now : this.last;
     const r = update(p.cur ?? EMPTY_ITEM, nodeId, ct, value, floor);
     const count = storedValueCount(r.item);
@@ -75,40 +100,47 @@ export class ItemTxn {
   /** Writes every changed item and its bookkeeping; returns the changes to publish after commit. */
   flush(): ItemChange[] {
     const { db, nodeId } = this.w;
-    const records: { p: Pending; cur: DvvsItem; value: Buffer }[] = [];
-    const countDelta = new Map<string, IndexCounts>();
+    const records: Pending[] = [];
+    const counted: Partition[] = [];
     let growth = 0;
     let created = 0;
-    for (const p of this.pending.values()) {
-      if (p.cur === undefined || p.cur === p.old) continue;
-      const value = encodeItem(p.pk, p.sk, p.cur);
-      records.push({ p, cur: p.cur, value });
-      growth += p.key.length + value.length + NODE_OVERHEAD - p.oldBytes;
+    for (const p of this.loaded) {
+      const cur = p.cur;
+      if (cur === undefined || cur === p.old) continue;
+      records.push(p);
+      growth += p.key.length + encodedItemSize(p.pk, p.sk, cur) + NODE_OVERHEAD - p.oldBytes;
       if (p.old === undefined) created++;
       const wasTomb = p.old !== undefined && isTombstoneOnly(p.old);
-      const isTomb = isTombstoneOnly(p.cur);
+      const isTomb = isTombstoneOnly(cur);
       if (isTomb !== wasTomb) growth += (isTomb ? 1 : -1) * (9 + p.key.length + 32 + NODE_OVERHEAD);
-      const delta = subCounts(countsOf(p.cur), p.old === undefined ? ZERO_COUNTS : countsOf(p.old));
-      countDelta.set(p.pk, addCounts(countDelta.get(p.pk) ?? ZERO_COUNTS, delta));
+      const part = p.part;
+      if (!part.changed) {
+        part.changed = true;
+        counted.push(part);
+      }
+      addCountsOf(part.delta, cur, 1);
+      if (p.old !== undefined) addCountsOf(part.delta, p.old, -1);
     }
     if (records.length === 0) return [];
-    const counterKeys = [...countDelta.keys()].map((pk) => counterKey(this.bucket, pk));
+    const counterKeys = counted.map((part) => counterKey(this.bucket, part.pk));
     if (!this.w.budget.admit(db.getWriteTxnId(), 2 * growth)) {
       throw new StoreError('Unavailable', 'the store is full (mapSizeBytes reached); delete data or raise the limit');
     }
 
     // No refusal past this point: from here on, everything is written.
-    const changes: ItemChange[] = [];
-    for (const { p, cur, value } of records) {
-      void db.put(p.key, value);
+    const changes: ItemChange[] = new Array<ItemChange>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const p = records[i]!;
+      const cur = p.cur!;
+      db.putSync(p.key, encoder.encode(p.pk, p.sk, cur));
       if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(nodeTime(p.old, nodeId), p.key));
       if (isTombstoneOnly(cur)) void db.put(gcKey(nodeTime(cur, nodeId), p.key), this.bucket);
-      changes.push({ bucketId: this.bucketId, pk: p.pk, sk: p.sk, item: cur });
+      changes[i] = { bucketId: this.bucketId, pk: p.pk, sk: p.sk, item: cur };
     }
-    let i = 0;
-    for (const delta of countDelta.values()) {
-      const key = counterKeys[i++]!;
+    for (let i = 0; i < counted.length; i++) {
+      const delta = counted[i]!.delta;
       if (isZeroCounts(delta)) continue;
+      const key = counterKeys[i]!;
       const stored = db.get(key);
       const next = addCounts(stored === undefined ? ZERO_COUNTS : decodeCounts(stored), delta);
       if (isZeroCounts(next)) void db.remove(key);
@@ -122,21 +154,27 @@ export class ItemTxn {
     return changes;
   }
 
-  private load(pk: string, sk: string): Pending {
-    const id = `${pk.length}:${pk}${sk}`;
-    let p = this.pending.get(id);
-    if (p !== undefined) return p;
-    let prefix = this.prefixes.get(pk);
-    if (prefix === undefined) {
-      prefix = partitionPrefix(this.bucketId, pk);
-      this.prefixes.set(pk, prefix);
+  private partition(pk: string): Partition {
+    let part = this.partitions.get(pk);
+    if (part === undefined) {
+      const prefix = partitionPrefix(this.bucketId, pk);
+      part = { pk, prefix, items: new Map(), delta: zeroSum(), changed: false };
+      this.partitions.set(pk, part);
     }
-    const key = itemKey(prefix, sk);
+    return part;
+  }
+
+  private load(pk: string, sk: string): Pending {
+    const part = this.partition(pk);
+    const known = part.items.get(sk);
+    if (known !== undefined) return known;
+    const key = itemKey(part.prefix, sk);
     const raw = this.w.db.get(key);
     const old = raw === undefined ? undefined : decodeItem(raw).item;
     const oldBytes = raw === undefined ? 0 : key.length + raw.length + NODE_OVERHEAD;
-    p = { key, pk, sk, old, oldBytes, cur: old };
-    this.pending.set(id, p);
+    const p: Pending = { key, pk, sk, part, old, oldBytes, cur: old };
+    part.items.set(sk, p);
+    this.loaded.push(p);
     return p;
   }
 }

@@ -35,6 +35,8 @@ export class Subscriptions {
 
   /** Calls every listener of the change's partition; a throwing listener does not stop the others. */
   publish(change: ItemChange): void {
+    // Most writes have no poll waiting anywhere: skip building the partition's map key.
+    if (this.byPartition.size === 0) return;
     const set = this.byPartition.get(partitionKey(change.bucketId, change.pk));
     if (set === undefined) return;
     for (const listener of set) {
