@@ -54,7 +54,7 @@ export function headerValue(headers: Record<string, string | string[] | undefine
 }
 
 /** Writes a chunk, waiting for the socket to drain when its buffer is full (backpressure). */
-export function writeChunk(res: ServerResponse, chunk: string): Promise<void> | undefined {
+export function writeChunk(res: ServerResponse, chunk: string | Uint8Array): Promise<void> | undefined {
   if (res.write(chunk)) return undefined;
   return new Promise((resolve, reject) => {
     const onDrain = () => {

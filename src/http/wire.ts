@@ -26,6 +26,25 @@ export function itemJson(sk: string, item: DvvsItem): string {
   return '{"sk":' + JSON.stringify(sk) + ',"ct":"' + encodeCausalityToken(causalContext(item)) + '","v":[' + v + ']}';
 }
 
+/**
+ * A string as JSON text, as JSON.stringify: keys are mostly plain ASCII, which needs no escaping,
+ * and checking that costs less than JSON.stringify. Anything else (control characters, quote,
+ * backslash, surrogates) goes to JSON.stringify.
+ */
+export function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+/** Every UTF-16 code unit is below 0x80: the latin1 and UTF-8 encodings of `s` are the same. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Narrowing helpers for parsed JSON bodies (the parsing boundary). */
 export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

@@ -15,6 +15,46 @@ export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+const STD_CHARS = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
+const URL_CHARS = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
+const PAD = 0x3d; // '='
+
+/**
+ * Writes the base64 text (ASCII) of `src[from, to)` into `out` at `at` and returns the offset after
+ * it: standard with padding, or base64url without. The same text as Buffer's encoders; for the
+ * read path, which writes responses straight into a Buffer instead of building strings.
+ */
+export function writeBase64(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number, url: boolean): number {
+  const chars = url ? URL_CHARS : STD_CHARS;
+  let i = from;
+  let o = at;
+  const whole = to - ((to - from) % 3);
+  for (; i < whole; i += 3) {
+    const n = (src[i]! << 16) | (src[i + 1]! << 8) | src[i + 2]!;
+    out[o] = chars[n >>> 18]!;
+    out[o + 1] = chars[(n >>> 12) & 63]!;
+    out[o + 2] = chars[(n >>> 6) & 63]!;
+    out[o + 3] = chars[n & 63]!;
+    o += 4;
+  }
+  if (to - i === 1) {
+    const n = src[i]!;
+    out[o++] = chars[n >>> 2]!;
+    out[o++] = chars[(n & 3) << 4]!;
+    if (!url) {
+      out[o++] = PAD;
+      out[o++] = PAD;
+    }
+  } else if (to - i === 2) {
+    const n = (src[i]! << 8) | src[i + 1]!;
+    out[o++] = chars[n >>> 10]!;
+    out[o++] = chars[(n >>> 4) & 63]!;
+    out[o++] = chars[(n & 15) << 2]!;
+    if (!url) out[o++] = PAD;
+  }
+  return o;
+}
+
 /** The 6-bit value of a base64 or base64url character (both alphabets; others never reach it). */
 const SEXTET = new Uint8Array(128);
 for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'].entries()) {

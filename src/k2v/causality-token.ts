@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { VectorClock } from './dvvs.js';
-import { decodeBase64UrlStrict, encodeBase64Url } from './base64.js';
+import { decodeBase64UrlStrict, encodeBase64Url, writeBase64 } from './base64.js';
 
 const U32_MASK = 0xffffffffn;
 
@@ -42,6 +42,33 @@ export function encodeCausalityToken(ctx: VectorClock): string {
   view.setUint32(0, sumHi >>> 0);
   view.setUint32(4, sumLo >>> 0);
   return encodeBase64Url(buf);
+}
+
+/**
+ * The token of a clock already laid out in `buf`: bytes [8, 8 + 16 * pairs) hold the (node id,
+ * timestamp) pairs as u64 BE, by strictly increasing node id. Writes the checksum into bytes
+ * [0, 8) and returns the token's length in bytes. For the read path, which copies the pairs
+ * straight from stored item records (src/store/item-view.ts) instead of building a Map of BigInts.
+ */
+function checksumPairs(buf: Uint8Array, pairs: number): number {
+  const end = 8 + 16 * pairs;
+  // XOR is bytewise: no need to assemble the u32 halves.
+  for (let k = 0; k < 8; k++) {
+    let x = 0;
+    for (let off = 8 + k; off < end; off += 8) x ^= buf[off]!;
+    buf[k] = x;
+  }
+  return end;
+}
+
+/** The token text of pairs laid out in `buf` as checksumPairs describes. */
+export function causalityTokenOfPairs(buf: Buffer, pairs: number): string {
+  return buf.toString('base64url', 0, checksumPairs(buf, pairs));
+}
+
+/** causalityTokenOfPairs written as ASCII into `out` at `at`; returns the offset after it. */
+export function writeCausalityTokenOfPairs(buf: Uint8Array, pairs: number, out: Uint8Array, at: number): number {
+  return writeBase64(buf, 0, checksumPairs(buf, pairs), out, at, true);
 }
 
 /** Decodes a token; undefined when it is not a valid token (the caller picks the error code). */

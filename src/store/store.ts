@@ -5,6 +5,7 @@
 import type { DvvsItem, Value, VectorClock } from '../k2v/dvvs.js';
 import type { IndexCounts } from '../k2v/index-counts.js';
 import type { RangeSpec, ScanFrom } from '../k2v/range.js';
+import type { ItemView } from './item-view.js';
 import type { MetadataStore } from './metadata.js';
 
 /** One write of InsertItem / DeleteItem / InsertBatch: `value === null` writes a tombstone. */
@@ -36,6 +37,12 @@ export interface Snapshot {
   getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined;
   /** Items of one partition in sort-key byte order (descending when `reverse`). */
   scanItems(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemEntry>;
+  /**
+   * The read path's form of getItem and scanItems (ReadBatch): the same items, as views of their
+   * stored records, which cost far less than a DvvsItem each (item-view.ts).
+   */
+  getItemView(bucketId: string, pk: string, sk: string): ItemView | undefined;
+  scanItemViews(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemView>;
   /** Partitions of a bucket with non-zero counters, in partition-key byte order. */
   scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry>;
   /**

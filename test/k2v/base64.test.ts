@@ -7,6 +7,7 @@ import {
   decodeBase64UrlStrict,
   encodeBase64,
   encodeBase64Url,
+  writeBase64,
 } from '../../src/k2v/base64.js';
 
 describe('strict base64', () => {
@@ -45,6 +46,23 @@ describe('strict base64', () => {
         if (url !== undefined) assert.equal(Buffer.from(url).toString('base64url'), s);
         const std = decodeBase64Strict(s);
         if (std !== undefined) assert.equal(Buffer.from(std).toString('base64'), s);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('writeBase64', () => {
+  it("writes Buffer's text for any bytes, both alphabets, at any offsets", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.nat(5), fc.nat(5), fc.boolean(), (b, pre, at, url) => {
+        const src = Buffer.concat([Buffer.alloc(pre, 7), b, Buffer.alloc(3, 9)]);
+        const out = Buffer.alloc(at + 100, 0x2e);
+        const end = writeBase64(src, pre, pre + b.length, out, at, url);
+        const expected = Buffer.from(b).toString(url ? 'base64url' : 'base64');
+        assert.equal(end - at, expected.length);
+        assert.equal(out.toString('latin1', at, end), expected);
+        assert.equal(out[end], 0x2e, 'nothing written past the end');
       }),
       { numRuns: 500 },
     );

@@ -3,9 +3,13 @@
  * long keys and a large partition streamed from one snapshot.
  */
 import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
 import { after, before, describe, it } from 'node:test';
+import { encodeCausalityToken } from '../../src/k2v/causality-token.js';
+import { causalContext, isInConflict, isTombstoneOnly, values } from '../../src/k2v/dvvs.js';
 import type { ScanFrom } from '../../src/k2v/range.js';
 import { utf8Bytes } from '../../src/k2v/utf8.js';
+import type { ItemView } from '../../src/store/item-view.js';
 import type { Store } from '../../src/store/store.js';
 import { listIndex, listItems, newBucketId, nodeTimeOf, put, texts, type NewStore, type StoreUnderTest } from './store-case-support.js';
 
@@ -64,6 +68,79 @@ export function scanCases(newStore: NewStore): void {
       assert.deepEqual(scan(from('a', false), true), ['']);
       assert.deepEqual(scan(from('', false), true), []);
       assert.deepEqual(scan(from('\u{1f601}', true), true)[0], '\u{1f600}');
+    });
+
+    it('item views: the same items as scanItems and getItem, from every position', async () => {
+      // several nodes (a foreign one from a client token), conflicts, tombstones, duplicates
+      await store.write(b, [
+        put('p', 'b', null, new Map([[7n, 3n], [1n << 63n, 9n]])),
+        put('p', 'b', 'vb'),
+        put('p', 'c', 'vc'),
+        put('p', 'c', ''),
+      ]);
+      const snap = store.snapshot();
+      try {
+        const positions = [undefined, ...[...sks, 'ba', 'a\u0000', '\u{1f601}', 'zz'].flatMap((k) => [from(k, true), from(k, false)])];
+        for (const f of positions) {
+          for (const reverse of [false, true]) {
+            const items = [...snap.scanItems(b, 'p', f, reverse)];
+            const views = [...snap.scanItemViews(b, 'p', f, reverse)];
+            const where = `from ${JSON.stringify(f === undefined ? f : [...f.key])} ${f?.inclusive} reverse ${reverse}`;
+            assert.deepEqual(views.map((v) => v.sk), items.map((e) => e.sk), where);
+            views.forEach((v, i) => {
+              const item = items[i]!.item;
+              assert.equal(v.causalityToken(), encodeCausalityToken(causalContext(item)), where);
+              assert.equal(v.isTombstoneOnly(), isTombstoneOnly(item), where);
+              assert.equal(v.isInConflict(), isInConflict(item), where);
+            });
+          }
+        }
+        for (const sk of [...sks, 'absent']) {
+          const item = snap.getItem(b, 'p', sk);
+          const view = snap.getItemView(b, 'p', sk);
+          assert.equal(view?.sk, item === undefined ? undefined : sk);
+          if (item !== undefined) assert.equal(view?.causalityToken(), encodeCausalityToken(causalContext(item)));
+        }
+        assert.deepEqual([...snap.scanItemViews(b, 'absent', undefined, false)], []);
+        assert.deepEqual([...snap.scanItemViews(b, 'absent', undefined, true)], []);
+      } finally {
+        snap.close();
+      }
+    });
+
+    it('item views of large records: the same values as the decoded items', async () => {
+      const b2 = newBucketId();
+      const sizes = [1, 5000, 17_000, 300_000, 5000, 2];
+      await store.write(b2, sizes.map((n, i) => ({ pk: 'big', sk: `k${i}`, ct: undefined, value: new Uint8Array(n).fill(i + 1) })));
+      const snap = store.snapshot();
+      try {
+        const valuesOf = (v: ItemView): string[] => {
+          const out: number[] = [];
+          return Array.from({ length: v.distinctValues(out) }, (_, i) => v.base64(out[2 * i]!, out[2 * i + 1]!));
+        };
+        for (const reverse of [false, true]) {
+          const items = [...snap.scanItems(b2, 'big', undefined, reverse)];
+          const views = [...snap.scanItemViews(b2, 'big', undefined, reverse)];
+          assert.deepEqual(
+            views.map(valuesOf),
+            items.map((e) => values(e.item).map((x) => Buffer.from(x!).toString('base64'))),
+          );
+        }
+      } finally {
+        snap.close();
+      }
+    });
+
+    it('stops an item-view scan early with return(), and closing the snapshot ends open scans', () => {
+      const snap = store.snapshot();
+      const it = snap.scanItemViews(b, 'p', undefined, false);
+      assert.equal(it.next().value?.sk, '');
+      assert.equal(it.return().done, true);
+      assert.equal(it.next().done, true);
+      const open = snap.scanItemViews(b, 'p', undefined, true);
+      assert.equal(open.next().done, false);
+      snap.close();
+      assert.equal(open.next().done, true);
     });
 
     it('scans the index in partition-key byte order, forward and reverse', async () => {

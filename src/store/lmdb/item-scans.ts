@@ -1,14 +1,14 @@
 /**
- * Item and index scans of one bucket, decoded, on a snapshot or inside a write transaction.
+ * Item scans of one partition, decoded, on a snapshot or inside a write transaction (the read
+ * path's scans, which do not decode, are in view-scans.ts).
  */
 import type { Buffer } from 'node:buffer';
 import type { Transaction } from 'lmdb';
 import type { ScanFrom } from '../../k2v/range.js';
 import { decodeItem } from '../item-codec.js';
-import type { IndexEntry, ItemEntry, ScanIterator } from '../store.js';
-import { bucketBytes, counterPrefix, partitionPrefix, pkOfCounterKey } from './keys.js';
+import type { ItemEntry, ScanIterator } from '../store.js';
+import { partitionPrefix } from './keys.js';
 import { scanPrefix, type OnScanEnd } from './scan.js';
-import { decodeCounts } from './values.js';
 import type { ItemsDb } from './writer-state.js';
 
 export function scanItems(
@@ -25,16 +25,4 @@ export function scanItems(
     return { sk: stored.sk, item: stored.item };
   };
   return scanPrefix(db, partitionPrefix(bucketId, pk), from, reverse, transaction, decode, onEnd);
-}
-
-export function scanIndex(
-  db: ItemsDb,
-  bucketId: string,
-  from: ScanFrom | undefined,
-  reverse: boolean,
-  transaction: Transaction | undefined,
-  onEnd?: OnScanEnd,
-): ScanIterator<IndexEntry> {
-  const decode = (key: Buffer, value: Buffer): IndexEntry => ({ pk: pkOfCounterKey(key), counts: decodeCounts(value) });
-  return scanPrefix(db, counterPrefix(bucketBytes(bucketId)), from, reverse, transaction, decode, onEnd);
 }

@@ -112,8 +112,11 @@ export function afterPrefix(prefix: Buffer): Buffer {
   return out;
 }
 
+/** Length of a counter key without its partition key. */
+export const COUNTER_PREFIX_BYTES = 1 + 32;
+
 export function counterPrefix(bucket: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(33);
+  const out = Buffer.allocUnsafe(COUNTER_PREFIX_BYTES);
   out[0] = TAG_COUNTER;
   bucket.copy(out, 1);
   return out;
@@ -131,7 +134,7 @@ export function counterKey(bucket: Buffer, pk: string): Buffer {
 
 /** The partition key of a counter key. */
 export function pkOfCounterKey(key: Buffer): string {
-  return key.toString('utf8', 33);
+  return key.toString('utf8', COUNTER_PREFIX_BYTES);
 }
 
 export function bucketCountKey(bucket: Buffer): Buffer {

@@ -11,11 +11,14 @@ import type { Transaction } from 'lmdb';
 import type { DvvsItem, VectorClock } from '../../k2v/dvvs.js';
 import type { ScanFrom } from '../../k2v/range.js';
 import { StoreError } from '../errors.js';
+import type { ItemView } from '../item-view.js';
 import type { IndexEntry, ItemEntry, ScanIterator, Snapshot } from '../store.js';
-import { scanIndex, scanItems } from './item-scans.js';
+import { scanItems } from './item-scans.js';
 import { LAST_KEY } from './keys.js';
-import { readItem } from './read-item.js';
+import { readItem, readItemView } from './read-item.js';
 import { decodeU64 } from './values.js';
+import type { ViewDbs } from './view-dbs.js';
+import { scanIndexViews, scanItemViews } from './view-scans.js';
 import type { ItemsDb } from './writer-state.js';
 
 export class LmdbSnapshot implements Snapshot {
@@ -27,6 +30,7 @@ export class LmdbSnapshot implements Snapshot {
 
   constructor(
     private readonly db: ItemsDb,
+    private readonly views: ViewDbs,
     private readonly txn: Transaction,
     private readonly nodeId: bigint,
     private readonly onClose: (s: LmdbSnapshot) => void,
@@ -42,9 +46,19 @@ export class LmdbSnapshot implements Snapshot {
     return this.live(scanItems(this.db, bucketId, pk, from, reverse, this.txn, this.forgetScan));
   }
 
+  getItemView(bucketId: string, pk: string, sk: string): ItemView | undefined {
+    this.checkOpen();
+    return readItemView(this.db, bucketId, pk, sk, this.txn);
+  }
+
+  scanItemViews(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemView> {
+    this.checkOpen();
+    return this.live(scanItemViews(this.views, bucketId, pk, from, reverse, this.txn, this.forgetScan));
+  }
+
   scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry> {
     this.checkOpen();
-    return this.live(scanIndex(this.db, bucketId, from, reverse, this.txn, this.forgetScan));
+    return this.live(scanIndexViews(this.views, bucketId, from, reverse, this.txn, this.forgetScan));
   }
 
   watermark(): VectorClock {

@@ -36,11 +36,14 @@ import { LmdbSnapshot } from './lmdb-snapshot.js';
 import { readItem } from './read-item.js';
 import { Subscriptions } from './subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
+import type { ViewDbs } from './view-dbs.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
 
 export interface LmdbStoreParts {
   readonly env: RootDatabase;
   readonly w: WriterState;
+  /** Read-only handles for the read path's scans (view-dbs.ts). */
+  readonly views: ViewDbs;
   readonly meta: MetadataStore;
   readonly lock: DirLock;
   readonly logger: Logger;
@@ -53,6 +56,7 @@ export class LmdbStore implements Store {
   readonly meta: MetadataStore;
   private readonly env: RootDatabase;
   private readonly db: ItemsDb;
+  private readonly views: ViewDbs;
   private readonly w: WriterState;
   private readonly lock: DirLock;
   private readonly logger: Logger;
@@ -73,6 +77,7 @@ export class LmdbStore implements Store {
     this.env = parts.env;
     this.w = parts.w;
     this.db = parts.w.db;
+    this.views = parts.views;
     this.nodeId = parts.w.nodeId;
     this.meta = parts.meta;
     this.lock = parts.lock;
@@ -100,7 +105,7 @@ export class LmdbStore implements Store {
 
   snapshot(): Snapshot {
     this.checkOpen();
-    const snap = new LmdbSnapshot(this.db, this.db.useReadTransaction(), this.nodeId, this.forgetSnapshot);
+    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId, this.forgetSnapshot);
     this.snapshots.add(snap);
     return snap;
   }

@@ -13,6 +13,7 @@ import { LmdbStore } from './lmdb-store.js';
 import { LmdbMetadataStore } from './metadata-store.js';
 import { loadNodeState } from './node-identity.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
+import { openViewDbs } from './view-dbs.js';
 import type { ItemsDb } from './writer-state.js';
 
 export interface LmdbStoreOptions {
@@ -48,6 +49,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       maxReaders: 1024,
     });
     const db: ItemsDb = env.openDB<Buffer, Buffer>({ name: 'k2v', keyEncoding: 'binary', encoding: 'binary' });
+    const views = openViewDbs(env);
     const metaDb = env.openDB({ name: 'meta' });
     const state = await loadNodeState(db);
     const meta = LmdbMetadataStore.load(metaDb);
@@ -71,6 +73,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
         maxValuesPerItem: opts.maxValuesPerItem,
         budget,
       },
+      views,
       meta,
       lock,
       logger,

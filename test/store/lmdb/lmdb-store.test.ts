@@ -100,6 +100,11 @@ describe('LmdbStore', () => {
         const from = { key: new TextEncoder().encode(sk + 'x'.repeat(100)), inclusive: true };
         assert.deepEqual([...snap.scanItems(b, pk, from, false)].map((e) => e.sk), ['t']);
         assert.deepEqual([...snap.scanItems(b, pk, from, true)].map((e) => e.sk), [sk]);
+        assert.deepEqual([...snap.scanItemViews(b, pk, from, false)].map((e) => e.sk), ['t']);
+        assert.deepEqual([...snap.scanItemViews(b, pk, from, true)].map((e) => e.sk), [sk]);
+        const exclusive = { ...from, inclusive: false };
+        assert.deepEqual([...snap.scanItemViews(b, pk, exclusive, false)].map((e) => e.sk), ['t']);
+        assert.deepEqual([...snap.scanItemViews(b, pk, exclusive, true)].map((e) => e.sk), [sk]);
       } finally {
         snap.close();
       }

@@ -1,0 +1,233 @@
+/**
+ * A read-only view of one stored item record (layout: item-codec.ts) answering what the read path
+ * needs straight from the record's bytes: the sort key, tombstone-only, in conflict, the distinct
+ * values and the causality token. ReadBatch returns each item it reads, so building a DvvsItem
+ * (BigInt timestamps, an object per value, a Map for the causal context) and throwing it away was
+ * most of its CPU per item (docs/performance.md); a view costs one small object, and writes its
+ * token and values as text straight into the response's buffer (http/json-out.ts).
+ *
+ * The view reads the bytes it is given for as long as it lives: they must be its own (a copy),
+ * never a buffer that lmdb-js reuses for the next entry. Every accessor agrees with the
+ * corresponding function of src/k2v/dvvs.ts on `decodeItem(bytes).item` (tested against it).
+ */
+import { Buffer } from 'node:buffer';
+import { writeBase64 } from '../k2v/base64.js';
+import { causalityTokenOfPairs, encodeCausalityToken, writeCausalityTokenOfPairs } from '../k2v/causality-token.js';
+import { causalContext } from '../k2v/dvvs.js';
+import { decodeItem, ItemCodecError } from './item-codec.js';
+
+/** The record format this view reads (item-codec.ts FORMAT). */
+const FORMAT = 1;
+
+/** Offset after the last varint read by `varint()` (the parser is synchronous, never re-entered). */
+let pos = 0;
+
+function varint(buf: Buffer, end: number): number {
+  let n = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= end) throw new ItemCodecError('truncated item record');
+    const b = buf[pos++]!;
+    n += (b & 0x7f) * scale;
+    if (b < 0x80) return n;
+    scale *= 0x80;
+    if (scale > 2 ** 49) throw new ItemCodecError('varint too long');
+  }
+}
+
+function u32(buf: Buffer, off: number): number {
+  return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+}
+
+/** a > b for the u64 BE at offsets a and b. */
+function u64Greater(buf: Buffer, a: number, b: number): boolean {
+  const ah = u32(buf, a);
+  const bh = u32(buf, b);
+  return ah !== bh ? ah > bh : u32(buf, a + 4) > u32(buf, b + 4);
+}
+
+/** Scratch of `distinctValues` for `isInConflict`. */
+const conflictScratch: number[] = [];
+/** Scratch of the token bytes, grown on demand (8 + 16 bytes per node). */
+let tokenBuf = Buffer.allocUnsafe(8 + 16 * 4);
+
+export class ItemView {
+  private constructor(
+    readonly sk: string,
+    /** The sort key's UTF-8 bytes in the record. */
+    private readonly skAt: number,
+    private readonly skBytes: number,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    /** Offset of the first node entry. */
+    private readonly entriesAt: number,
+    private readonly entryCount: number,
+    /** Values of all entries, duplicates and tombstones included. */
+    private readonly valueCount: number,
+    private readonly tombstoneOnly: boolean,
+    /** Node ids strictly increase, as every writer keeps them (else the token takes the slow path). */
+    private readonly nodesAscending: boolean,
+  ) {}
+
+  /**
+   * Checks the record in `buf[start, end)` as strictly as decodeItem (ItemCodecError on a
+   * truncated, over-long or unknown record) and returns a view of it. `buf` must stay unchanged
+   * while the view is in use.
+   */
+  static parse(buf: Buffer, start: number, end: number): ItemView {
+    if (end <= start || buf[start] !== FORMAT) {
+      throw new ItemCodecError(`unknown item format ${end <= start ? undefined : buf[start]}`);
+    }
+    pos = start + 1;
+    const pkLen = varint(buf, end);
+    pos += pkLen;
+    const skLen = varint(buf, end);
+    if (pos + skLen > end) throw new ItemCodecError('truncated item record');
+    const skAt = pos;
+    const sk = buf.toString('utf8', pos, pos + skLen);
+    pos += skLen;
+    const entryCount = varint(buf, end);
+    const entriesAt = pos;
+    let valueCount = 0;
+    let tombstoneOnly = true;
+    let nodesAscending = true;
+    let prevNode = -1;
+    for (let i = 0; i < entryCount; i++) {
+      if (pos + 16 > end) throw new ItemCodecError('truncated item record');
+      if (prevNode >= 0 && !u64Greater(buf, pos, prevNode)) nodesAscending = false;
+      prevNode = pos;
+      pos += 16;
+      const n = varint(buf, end);
+      valueCount += n;
+      for (let j = 0; j < n; j++) {
+        pos += 8;
+        const tag = varint(buf, end);
+        if (tag !== 0) {
+          tombstoneOnly = false;
+          pos += tag - 1;
+        }
+      }
+    }
+    if (pos !== end) throw new ItemCodecError(pos > end ? 'truncated item record' : 'trailing bytes after item record');
+    return new ItemView(sk, skAt, skLen, buf, start, end, entriesAt, entryCount, valueCount, tombstoneOnly, nodesAscending);
+  }
+
+  /** Size of the stored record, bytes. */
+  get recordBytes(): number {
+    return this.end - this.start;
+  }
+
+  /** Copies the sort key's UTF-8 bytes into `out` at `at`; returns the offset after them. */
+  writeSk(out: Uint8Array, at: number): number {
+    const buf = this.buf;
+    const n = this.skBytes;
+    for (let k = 0; k < n; k++) out[at + k] = buf[this.skAt + k]!;
+    return at + n;
+  }
+
+  /** dvvs.ts isTombstoneOnly. */
+  isTombstoneOnly(): boolean {
+    return this.tombstoneOnly;
+  }
+
+  /** dvvs.ts isInConflict. */
+  isInConflict(): boolean {
+    return this.valueCount > 1 && this.distinctValues(conflictScratch) > 1;
+  }
+
+  /**
+   * dvvs.ts values(): the distinct values in node order then write order, first occurrence kept.
+   * Writes value i's byte range as out[2i], out[2i + 1] (out[2i] = -1 for a tombstone) and
+   * returns the count; `base64(from, to)` gives a value's text.
+   */
+  distinctValues(out: number[]): number {
+    const buf = this.buf;
+    let count = 0;
+    pos = this.entriesAt;
+    for (let i = 0; i < this.entryCount; i++) {
+      pos += 16;
+      const n = varint(buf, this.end);
+      for (let j = 0; j < n; j++) {
+        pos += 8;
+        const tag = varint(buf, this.end);
+        const from = tag === 0 ? -1 : pos;
+        const len = tag - 1;
+        if (tag !== 0) pos += len;
+        if (!this.seen(out, count, from, len)) {
+          out[2 * count] = from;
+          out[2 * count + 1] = from + len;
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  private seen(out: readonly number[], count: number, from: number, len: number): boolean {
+    for (let k = 0; k < count; k++) {
+      const f = out[2 * k]!;
+      if (from < 0 || f < 0) {
+        if (from === f) return true;
+        continue;
+      }
+      if (out[2 * k + 1]! - f === len && this.buf.compare(this.buf, from, from + len, f, f + len) === 0) return true;
+    }
+    return false;
+  }
+
+  /** Standard base64 of the record's bytes [from, to) (a range from `distinctValues`). */
+  base64(from: number, to: number): string {
+    return this.buf.toString('base64', from, to);
+  }
+
+  /** `base64(from, to)` written as ASCII into `out` at `at`; returns the offset after it. */
+  writeBase64(from: number, to: number, out: Uint8Array, at: number): number {
+    return writeBase64(this.buf, from, to, out, at, false);
+  }
+
+  /** The causality token of the item's causal context (dvvs.ts causalContext). */
+  causalityToken(): string {
+    return this.nodesAscending ? causalityTokenOfPairs(this.tokenPairs(), this.entryCount) : this.slowToken();
+  }
+
+  /** `causalityToken()` written as ASCII into `out` at `at`; returns the offset after it. */
+  writeCausalityToken(out: Uint8Array, at: number): number {
+    if (!this.nodesAscending) return writeAscii(this.slowToken(), out, at);
+    return writeCausalityTokenOfPairs(this.tokenPairs(), this.entryCount, out, at);
+  }
+
+  private slowToken(): string {
+    return encodeCausalityToken(causalContext(decodeItem(this.buf.subarray(this.start, this.end)).item));
+  }
+
+  /** Lays out (node, max time) per entry from byte 8 of the token scratch, as the token has them. */
+  private tokenPairs(): Buffer {
+    const buf = this.buf;
+    if (tokenBuf.length < 8 + 16 * this.entryCount) tokenBuf = Buffer.allocUnsafe(8 + 16 * this.entryCount);
+    const out = tokenBuf;
+    let o = 8;
+    pos = this.entriesAt;
+    for (let i = 0; i < this.entryCount; i++) {
+      const node = pos;
+      let max = pos + 8; // the discard watermark, then any later value timestamp
+      pos += 16;
+      const n = varint(buf, this.end);
+      for (let j = 0; j < n; j++) {
+        if (u64Greater(buf, pos, max)) max = pos;
+        pos += 8;
+        const tag = varint(buf, this.end);
+        if (tag !== 0) pos += tag - 1;
+      }
+      for (let k = 0; k < 8; k++) out[o + k] = buf[node + k]!;
+      for (let k = 0; k < 8; k++) out[o + 8 + k] = buf[max + k]!;
+      o += 16;
+    }
+    return out;
+  }
+}
+
+function writeAscii(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
