@@ -165,12 +165,6 @@ export function parseGcKey(key: Buffer): { tombstonedAt: bigint; itemKey: Buffer
   return { tombstonedAt: key.readBigUInt64BE(1), itemKey: key.subarray(GC_PREFIX_BYTES) };
 }
 
-/** True when `key` begins with `prefix`. */
-export function hasPrefix(key: Uint8Array, prefix: Buffer): boolean {
-  if (key.length < prefix.length) return false;
-  return prefix.compare(key, 0, prefix.length) === 0;
-}
-
 function checkKeySize(total: number, what: string, len: number, max: number): void {
   if (total > MAX_LMDB_KEY_BYTES) {
     throw new RangeError(`${what} of ${len} bytes exceeds the store's limit of ${max} bytes`);

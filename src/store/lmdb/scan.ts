@@ -3,33 +3,66 @@
  * by a ScanFrom (src/k2v/range.ts), on an explicit read transaction (a Snapshot) or, inside a
  * write transaction callback, on that transaction.
  *
- * lmdb-js `getRange({ start, reverse })`, as the contract suite checks (store-case-scans.ts):
- * forward, iteration begins at the first key >= start; reverse, at the last key <= start; `start`
- * itself is included when present. An exclusive ScanFrom skips that one key. The scan ends at
- * the first key outside the prefix, so no `end` bound is needed (and an item whose sort key is
- * empty, whose key is the prefix itself, is still reached in reverse).
+ * A scan is one lmdb-js `getRange` bounded by an `end` key, so that no key needs a prefix test
+ * (view-scans.ts does not even read the keys):
+ * - forward: from `prefix | from` (or `prefix`) up to `prefix | FF` exclusive (UTF-8 never holds
+ *   0xFF, so every key of the prefix is below it);
+ * - reverse: from `prefix | from` (or `prefix | FF`) down to `prefix` inclusive (the key of an
+ *   empty sort key or partition key is the prefix itself).
+ * As the contract suite checks (store-case-scans.ts): forward, iteration begins at the first key
+ * >= start; reverse, at the last key <= start; `start` itself is included unless the ScanFrom is
+ * exclusive (lmdb-js `exclusiveStart`).
  */
-import { Buffer } from 'node:buffer';
-import type { Transaction } from 'lmdb';
+import type { Buffer } from 'node:buffer';
+import type { Database, Transaction } from 'lmdb';
 import type { ScanFrom } from '../../k2v/range.js';
 import type { ScanIterator } from '../store.js';
-import { afterPrefix, hasPrefix, MAX_LMDB_KEY_BYTES, withSuffix } from './keys.js';
+import { afterPrefix, MAX_LMDB_KEY_BYTES, withSuffix } from './keys.js';
 import type { ItemsDb } from './writer-state.js';
-
-type Decode<T> = (key: Buffer, value: Buffer) => T;
 
 /** Called once when a scan ends (ran out, or `return()`), e.g. to forget it in its snapshot. */
 export type OnScanEnd = (scan: ScanIterator<unknown>) => void;
 
-class PrefixScan<T> implements ScanIterator<T> {
+export interface RangeEntry<K, V> {
+  readonly key: K;
+  readonly value: V;
+}
+
+/** lmdb-js `getRange` options of a prefix scan (without the transaction). */
+export interface PrefixBounds {
+  readonly start: Buffer;
+  readonly end: Buffer;
+  readonly reverse: boolean;
+  readonly inclusiveEnd: boolean;
+  readonly exclusiveStart: boolean;
+}
+
+export function prefixBounds(prefix: Buffer, from: ScanFrom | undefined, reverse: boolean): PrefixBounds {
+  const after = afterPrefix(prefix);
+  let start: Buffer;
+  let exclusiveStart = false;
+  if (from === undefined) {
+    start = reverse ? after : prefix;
+  } else {
+    start = withSuffix(prefix, from.key);
+    exclusiveStart = !from.inclusive;
+    if (start.length > MAX_LMDB_KEY_BYTES) {
+      // No stored key is that long; the only stored key sharing the truncated start as a prefix
+      // is the truncated start itself, which sorts before `start`: skip it forward, keep it in
+      // reverse.
+      start = start.subarray(0, MAX_LMDB_KEY_BYTES);
+      exclusiveStart = !reverse;
+    }
+  }
+  return { start, end: reverse ? prefix : after, reverse, inclusiveEnd: reverse, exclusiveStart };
+}
+
+class MappedScan<E, T> implements ScanIterator<T> {
   private done = false;
-  private first = true;
 
   constructor(
-    private readonly inner: Iterator<{ key: Buffer; value: Buffer }>,
-    private readonly prefix: Buffer,
-    private readonly skipKey: Buffer | undefined,
-    private readonly decode: Decode<T>,
+    private readonly inner: Iterator<E>,
+    private readonly map: (e: E) => T,
     private readonly onEnd: OnScanEnd | undefined,
   ) {}
 
@@ -39,18 +72,13 @@ class PrefixScan<T> implements ScanIterator<T> {
 
   next(): IteratorResult<T> {
     if (this.done) return { done: true, value: undefined };
-    let r = this.inner.next();
-    if (this.first) {
-      this.first = false;
-      if (r.done !== true && this.skipKey !== undefined && this.skipKey.compare(r.value.key) === 0) r = this.inner.next();
-    }
+    const r = this.inner.next();
     if (r.done === true) {
       this.done = true;
       this.onEnd?.(this);
       return { done: true, value: undefined };
     }
-    if (!hasPrefix(r.value.key, this.prefix)) return this.return();
-    return { done: false, value: this.decode(r.value.key, r.value.value) };
+    return { done: false, value: this.map(r.value) };
   }
 
   return(): IteratorResult<T> {
@@ -64,34 +92,32 @@ class PrefixScan<T> implements ScanIterator<T> {
 }
 
 /**
- * Scans the keys under `prefix`, from `from` (a suffix after the prefix) or from the first (last)
- * key. `transaction` undefined means the current write transaction (inside a callback) or
- * lmdb-js's shared read transaction.
+ * One bounded range of `db` (any of the handles on the items database), each entry mapped.
+ * `transaction` undefined means the current write transaction (inside a callback) or lmdb-js's
+ * shared read transaction.
  */
+export function scanRange<K, V, T>(
+  db: Database<V, Buffer>,
+  bounds: PrefixBounds,
+  transaction: Transaction | undefined,
+  map: (e: RangeEntry<K, V>) => T,
+  onEnd?: OnScanEnd,
+): ScanIterator<T> {
+  const range = db.getRange(transaction === undefined ? bounds : { ...bounds, transaction }) as unknown as Iterable<
+    RangeEntry<K, V>
+  >;
+  return new MappedScan(range[Symbol.iterator](), map, onEnd);
+}
+
+/** The keys under `prefix` from `from` (a suffix after the prefix) or from the first (last) key, decoded. */
 export function scanPrefix<T>(
   db: ItemsDb,
   prefix: Buffer,
   from: ScanFrom | undefined,
   reverse: boolean,
   transaction: Transaction | undefined,
-  decode: Decode<T>,
+  decode: (key: Buffer, value: Buffer) => T,
   onEnd?: OnScanEnd,
 ): ScanIterator<T> {
-  let start: Buffer;
-  let skip: Buffer | undefined;
-  if (from === undefined) {
-    start = reverse ? afterPrefix(prefix) : prefix;
-  } else {
-    start = withSuffix(prefix, from.key);
-    skip = from.inclusive ? undefined : start;
-    if (start.length > MAX_LMDB_KEY_BYTES) {
-      // No stored key is that long; the only stored key sharing the truncated start as a prefix
-      // is the truncated start itself, which sorts before `start`: skip it forward, keep it in
-      // reverse.
-      start = start.subarray(0, MAX_LMDB_KEY_BYTES);
-      skip = reverse ? undefined : start;
-    }
-  }
-  const range = db.getRange(transaction === undefined ? { start, reverse } : { start, reverse, transaction });
-  return new PrefixScan(range[Symbol.iterator](), prefix, skip, decode, onEnd);
+  return scanRange<Buffer, Buffer, T>(db, prefixBounds(prefix, from, reverse), transaction, (e) => decode(e.key, e.value), onEnd);
 }
