@@ -64,8 +64,32 @@ const sha256: (data: Uint8Array) => Buffer =
 let hashInput = Buffer.allocUnsafe(1024);
 let checkedBucketId = '';
 
+/**
+ * Partitions are hot (a mailbox's log and message partitions take every read and write of it):
+ * the last few thousand prefixes are kept, which spares ~1.1 µs of hashing per operation on a hit
+ * for ~0.2 µs of lookup. First in, first out: no bookkeeping on a hit. The buffers handed out are
+ * shared, and no caller writes into them (keys are built by copying them).
+ */
+const PREFIX_CACHE_ENTRIES = 4096;
+/** Longer partition keys are hashed every time: the cache stays a few MB at most. */
+const PREFIX_CACHE_MAX_PK_CHARS = 256;
+const prefixCache = new Map<string, Buffer>();
+
 /** The key prefix shared by every item of one partition. */
 export function partitionPrefix(bucketId: string, pk: string): Buffer {
+  // With the bucket id's fixed length (64), the concatenation names one (bucket, pk); any other
+  // length is invalid and goes to hashPartition to be refused.
+  if (pk.length > PREFIX_CACHE_MAX_PK_CHARS || bucketId.length !== 64) return hashPartition(bucketId, pk);
+  const cacheKey = bucketId + pk;
+  const hit = prefixCache.get(cacheKey);
+  if (hit !== undefined) return hit;
+  const prefix = hashPartition(bucketId, pk);
+  prefixCache.set(cacheKey, prefix);
+  if (prefixCache.size > PREFIX_CACHE_ENTRIES) prefixCache.delete(prefixCache.keys().next().value!);
+  return prefix;
+}
+
+function hashPartition(bucketId: string, pk: string): Buffer {
   if (bucketId !== checkedBucketId) {
     bucketBytes(bucketId);
     checkedBucketId = bucketId;
