@@ -53,7 +53,8 @@ export async function writeRun(
 ): Promise<Measured> {
   const probeCount = Math.max(300, Math.ceil(3_000 / itemsPerRequest));
   const probe = writeRequestFile(requestFilePath(ctx, `${name}-probe`), await make(probeCount), itemsPerRequest);
-  const warm = await drive({ ...ctx.drive, warmupS: 0, durationS: Math.max(0.5, ctx.drive.warmupS) }, server, probe);
+  // The probe is warm-up (its few requests are replayed over and over): not worth a profile.
+  const warm = await drive({ ...ctx.drive, warmupS: 0, durationS: Math.max(0.5, ctx.drive.warmupS) }, { ...server, profiler: undefined }, probe);
   const n = Math.min(MAX_WRITE_REQUESTS, Math.max(1_000, Math.ceil(warm.rps * ctx.drive.durationS * 2) + 2 * ctx.drive.connections));
   const file = writeRequestFile(requestFilePath(ctx, name), await make(n), itemsPerRequest);
   return drive({ ...ctx.drive, warmupS: 0 }, server, file);
