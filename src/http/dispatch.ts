@@ -33,7 +33,7 @@ import { handleReadItem } from './handlers/read-item.js';
 import type { PollRegistry } from './poll-registry.js';
 import { headerValue } from './respond.js';
 import { splitTarget } from './query.js';
-import { route } from './router.js';
+import { routeParts } from './router.js';
 
 export interface K2vDeps {
   readonly store: Store;
@@ -54,7 +54,7 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     const target = req.url ?? '/';
     const { path, query } = splitTarget(target);
     let extraHeaders = NO_HEADERS;
-    handle(req, res, target, path, query ?? '', now, (h) => (extraHeaders = h)).catch((err: unknown) => {
+    handle(req, res, path, query ?? '', (h) => (extraHeaders = h)).catch((err: unknown) => {
       sendError(deps, req, res, path, extraHeaders, err);
     });
   };
@@ -62,13 +62,11 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
-    target: string,
     rawPath: string,
     rawQuery: string,
-    now: () => number,
     setExtra: (h: Readonly<Record<string, string>>) => void,
   ): Promise<void> {
-    const ep = route(req.method ?? '', target);
+    const ep = routeParts(req.method ?? '', rawPath, rawQuery);
     if ('pk' in ep) checkPartitionKey(ep.pk, deps.limits);
     if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;

@@ -16,6 +16,11 @@ import { invalidUtf8, parseBool, parseQuery, parseU64, percentDecode, splitTarge
  */
 export function route(method: string, rawTarget: string): Endpoint {
   const { path, query } = splitTarget(rawTarget);
+  return routeParts(method, path, query);
+}
+
+/** `route` for a target already split by `splitTarget` (the dispatcher needs the parts too). */
+export function routeParts(method: string, path: string, query: string | undefined): Endpoint {
   let begin = 0;
   while (begin < path.length && path.charCodeAt(begin) === 0x2f /* / */) begin++;
   const slash = path.indexOf('/', begin);
