@@ -3,7 +3,7 @@
  * and SEARCH), DeleteBatch, including unlimited reads over 100 000 items.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   b64,
   dumpBucket,
@@ -14,7 +14,7 @@ import {
   readBatch,
   readIndex,
   readItem,
-  startTestServer,
+  useTestServer,
   uniquePk,
   type BatchEntry,
   type ReadBatchResult,
@@ -22,14 +22,7 @@ import {
 } from './harness.js';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 const READ_FIELDS = [
   'partitionKey',

@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import aws4 from 'aws4';
 import { AwsV4Signer } from 'aws4fetch';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
@@ -295,6 +296,21 @@ function stringHeaders(h: unknown): Record<string, string> {
 
 function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * One server for a whole test file: started before its first test and stopped after its last
+ * (hooks of the file's root suite); `use` receives it once started.
+ */
+export function useTestServer(use: (ts: TestServer) => void): void {
+  let ts: TestServer | undefined;
+  before(async () => {
+    ts = await startTestServer();
+    use(ts);
+  });
+  after(async () => {
+    await ts?.stop();
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * sleeps (Deviation: updated in the same transaction as the item).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   b64,
   createBucket,
@@ -13,7 +13,7 @@ import {
   insertBatch,
   putItem,
   readItem,
-  startTestServer,
+  useTestServer,
   uniquePk,
   type IndexEntry,
   type ReadIndexResult,
@@ -21,14 +21,7 @@ import {
 } from './harness.js';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 const FIELDS = ['prefix', 'start', 'end', 'limit', 'reverse', 'partitionKeys', 'more', 'nextStart'];
 

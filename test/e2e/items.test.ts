@@ -3,7 +3,7 @@
  * ReadItem (Accept matrix, formats, token header), DeleteItem, causality, key encoding.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   b64,
   ct,
@@ -17,21 +17,14 @@ import {
   readBatch,
   readIndex,
   readItem,
-  startTestServer,
+  useTestServer,
   uniquePk,
   type TestResponse,
   type TestServer,
 } from './harness.js';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 const itemPath = (pk: string, sk: string) => `/${ts.bucket}/${enc(pk)}?sort_key=${enc(sk)}`;
 

@@ -3,7 +3,7 @@
  * write, 304 on timeout with an empty body and no token, 400 InvalidRequest on a bad token, and an
  * abandoned poll frees its waiter.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   b64,
@@ -13,7 +13,7 @@ import {
   enc,
   putItem,
   readItem,
-  startTestServer,
+  useTestServer,
   uniquePk,
   type TestResponse,
   type TestServer,
@@ -23,14 +23,7 @@ import { assertError, eventually, openWaiters, sleep, within } from './support-h
 const EMPTY_TOKEN = 'AAAAAAAAAAA';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 function pollPath(pk: string, sk: string, token: string, timeout?: number | string): string {
   const t = timeout === undefined ? '' : `&timeout=${timeout}`;

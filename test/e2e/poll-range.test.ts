@@ -3,7 +3,7 @@
  * included, UTF-8 order) with a seen marker; later calls wait for changes in the range only; bad
  * markers and bodies are 400; a change racing the poll's set-up is never missed.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   deleteItem,
@@ -11,7 +11,7 @@ import {
   insertBatch,
   putItem,
   readItem,
-  startTestServer,
+  useTestServer,
   unb64,
   uniquePk,
   b64,
@@ -21,14 +21,7 @@ import {
 import { assertError, compareUtf8, eventually, openWaiters, sleep, within } from './support-http.js';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 interface PollItem {
   sk: string;

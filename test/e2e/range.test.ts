@@ -3,14 +3,14 @@
  * with a reference computed here from the inserted keys in UTF-8 byte order.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   b64,
   createBucket,
   enc,
   expectError,
   insertBatch,
-  startTestServer,
+  useTestServer,
   uniquePk,
   type ReadBatchResult,
   type ReadIndexResult,
@@ -18,14 +18,7 @@ import {
 } from './harness.js';
 
 let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
-});
-
-after(async () => {
-  await ts?.stop();
-});
+useTestServer((started) => (ts = started));
 
 interface RangeQuery {
   prefix?: string;
