@@ -46,6 +46,16 @@ describe('data dir lock', () => {
   after(() => rm(dir, { recursive: true, force: true }));
   const lockFile = (): string => path.join(dir, LOCK_FILE_NAME);
 
+  /** Takes the lock, checks that the lock file now names this process, releases it. */
+  function acquireAndCheckOwner(): void {
+    const lock = acquireDirLock(dir);
+    try {
+      assert.equal(fs.readFileSync(lockFile(), 'utf8').split('\n')[0], String(process.pid));
+    } finally {
+      lock.release();
+    }
+  }
+
   it('is exclusive within one process and released by release()', () => {
     const lock = acquireDirLock(dir);
     assert.throws(() => acquireDirLock(dir), inUseBy(process.pid));
@@ -58,12 +68,12 @@ describe('data dir lock', () => {
 
   it('takes over the file of a dead process', async () => {
     fs.writeFileSync(lockFile(), `${await deadPid()}\n\n`);
-    acquireDirLock(dir).release();
+    acquireAndCheckOwner();
   });
 
   it('takes over the file of our own pid left by an earlier owner', () => {
     fs.writeFileSync(lockFile(), `${process.pid}\n\n`);
-    acquireDirLock(dir).release();
+    acquireAndCheckOwner();
   });
 
   it('refuses a live owner, but not a reused pid (different start time)', (t) => {
@@ -78,7 +88,7 @@ describe('data dir lock', () => {
 
   it('treats an empty file that stays empty as stale', () => {
     fs.writeFileSync(lockFile(), '');
-    acquireDirLock(dir).release();
+    acquireAndCheckOwner();
   });
 
   it('refuses a store open while another process holds the dir, and recovers after it is SIGKILLed', async () => {

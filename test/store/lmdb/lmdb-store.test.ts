@@ -3,6 +3,7 @@
  * specific to LMDB (directory lock, group commit, the size budget, the GC timer).
  */
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,6 +80,8 @@ describe('LmdbStore', () => {
       const store = await openLmdbStore(options(dir));
       await store.write(newBucketId(), [put('p', 's', 'v')]);
       await store.close();
+      // A directory holding the environment, not a file named data.v1 (lmdb-js's guess for a dotted name).
+      assert.ok(statSync(path.join(dir, 'data.mdb')).isFile());
     } finally {
       await rm(path.dirname(dir), { recursive: true, force: true });
     }
