@@ -1,24 +1,37 @@
 /**
- * The request matrix both independent signers (aws4, aws4fetch) go through: each path with each
- * query as an unsigned-body GET, and each path as a PUT whose body is covered three ways.
+ * What the independent-signer suites (verify-aws4, verify-aws4fetch) share: the verify server they
+ * send to, and the path x query matrix every signer must get through. Each suite keeps its own
+ * `send` (how its library signs and puts the request on the wire) and its signer-specific cases.
  */
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { KEY_ID, sha256Hex } from './aws4-sign.js';
-import type { Seen } from './verify-server.js';
+import { KEY_ID, depsAt, sha256Hex } from './aws4-sign.js';
+import { startVerifyServer, type Seen, type VerifyServer } from './verify-server.js';
 
+/** One request as a suite's `send` takes it. */
 export interface SignedRequest {
   method: string;
-  /** Path and query as the signer is given them. */
+  /** Path and query, handed to the signer as is. */
   target: string;
   body?: string;
   headers?: Record<string, string>;
   signQuery?: boolean;
 }
 
-export type SendSigned = (o: SignedRequest) => Promise<Seen>;
+/** Starts a verify server before the file's tests and closes it after them. */
+export function useVerifyServer(): () => VerifyServer {
+  let server: VerifyServer | undefined;
+  before(async () => {
+    server = await startVerifyServer(depsAt());
+  });
+  after(() => server?.close());
+  return () => {
+    if (server === undefined) throw new Error('verify server read before its before() hook started it');
+    return server;
+  };
+}
 
-export const QUERIES = [
+const QUERIES = [
   'sort_key=a b',
   'sort_key=x%2By+z',
   'sort_key=%2Fslash/and%25',
@@ -27,9 +40,13 @@ export const QUERIES = [
 ];
 
 export const BODY = 'hello, k2v \u00e9';
-export const BODY_HEX = sha256Hex(BODY);
+const BODY_HEX = sha256Hex(BODY);
 
-export function signerPathMatrix(signer: string, send: SendSigned, paths: readonly string[]): void {
+/**
+ * For each path: a GET with each query (no x-amz-content-sha256), and a PUT whose body hash is
+ * signed three ways (no header, UNSIGNED-PAYLOAD, hex). Every one must verify as `signer` sent it.
+ */
+export function signerPathMatrix(signer: string, send: (o: SignedRequest) => Promise<Seen>, paths: readonly string[]): void {
   for (const path of paths) {
     for (const query of QUERIES) {
       test(`${signer} GET ${path}?${query}: without x-amz-content-sha256`, async () => {

@@ -5,19 +5,15 @@
  * URI-encoded once more: the contract's rule. It normalises the signed path (`//`, `.`, `..`)
  * for non-S3 services without changing the path it sends: such paths cannot verify.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import aws4 from 'aws4';
-import { AMZ_DATE, KEY_ID, SECRET, depsAt, sha256Hex } from './aws4-sign.js';
-import { BODY, signerPathMatrix, type SignedRequest } from './signer-matrix.js';
-import { startVerifyServer, type Seen, type VerifyServer } from './verify-server.js';
+import { AMZ_DATE, KEY_ID, SECRET, sha256Hex } from './aws4-sign.js';
+import { BODY, signerPathMatrix, useVerifyServer, type SignedRequest } from './signer-matrix.js';
+import type { Seen } from './verify-server.js';
 
-let server: VerifyServer;
-before(async () => {
-  server = await startVerifyServer(depsAt());
-});
-after(() => server.close());
+const server = useVerifyServer();
 
 function send(o: SignedRequest): Promise<Seen> {
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -25,7 +21,7 @@ function send(o: SignedRequest): Promise<Seen> {
   const signed = aws4.sign(
     {
       host: '127.0.0.1',
-      port: server.port,
+      port: server().port,
       method: o.method,
       path: o.target,
       headers,
@@ -38,7 +34,7 @@ function send(o: SignedRequest): Promise<Seen> {
   );
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, method: signed.method, path: signed.path, headers: signed.headers as Record<string, string> },
+      { host: '127.0.0.1', port: server().port, method: signed.method, path: signed.path, headers: signed.headers as Record<string, string> },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

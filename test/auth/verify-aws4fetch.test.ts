@@ -5,22 +5,19 @@
  * `..`) and signs it URI-encoded once more: the contract's rule. It collapses `//` in what it
  * signs for non-S3 services but sends it as is: such paths cannot verify.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AwsV4Signer } from 'aws4fetch';
-import { AMZ_DATE, KEY_ID, SECRET, depsAt, sha256Hex } from './aws4-sign.js';
-import { BODY, signerPathMatrix, type SignedRequest } from './signer-matrix.js';
-import { startVerifyServer, type Seen, type VerifyServer } from './verify-server.js';
+import { AMZ_DATE, KEY_ID, SECRET, sha256Hex } from './aws4-sign.js';
+import { BODY, signerPathMatrix, useVerifyServer, type SignedRequest } from './signer-matrix.js';
+import type { Seen } from './verify-server.js';
 
-let server: VerifyServer;
-before(async () => {
-  server = await startVerifyServer(depsAt());
-});
-after(() => server.close());
+const server = useVerifyServer();
 
+/** `o.target` is appended to the server's origin and parsed by WHATWG URL. */
 async function send(o: SignedRequest): Promise<Seen> {
   const signer = new AwsV4Signer({
-    url: server.origin + o.target,
+    url: server().origin + o.target,
     method: o.method,
     headers: o.headers ?? {},
     ...(o.body !== undefined ? { body: o.body } : {}),

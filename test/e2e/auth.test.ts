@@ -3,7 +3,7 @@
  * from independent signers (aws4, aws4fetch), every rejection with its exact code, permissions of
  * keys created through the admin API, and no rejected write ever changes the store.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
@@ -13,27 +13,20 @@ import {
   putItem,
   readItem,
   sha256Hex,
-  startTestServer,
   uniquePk,
+  useTestServer,
   type Credentials,
   type RequestOptions,
-  type TestServer,
 } from './harness.js';
 import { assertError, sendPresigned, sendTampered } from './support-http.js';
 
-let ts: TestServer;
 /** Every rejected write targets this partition; its dump must never change. */
 const TARGET = 'auth-target';
 let baseline: string;
 
-before(async () => {
-  ts = await startTestServer();
+const ts = useTestServer({}, async () => {
   await putItem(ts, TARGET, 'k', 'original');
   baseline = await dump();
-});
-
-after(async () => {
-  await ts?.stop();
 });
 
 /** The observable state of the target partition and of the index. */

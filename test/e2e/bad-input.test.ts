@@ -3,7 +3,7 @@
  * server still answering, and the bucket unchanged (a ReadIndex + ReadBatch dump before and after).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/config/limits.js';
 import {
   b64,
@@ -14,16 +14,13 @@ import {
   makeToken,
   putItem,
   readItem,
-  startTestServer,
+  useTestServer,
   type RequestOptions,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
 let fixture: string;
 
-before(async () => {
-  ts = await startTestServer();
+const ts = useTestServer({}, async () => {
   fixture = 'fixture';
   await insertBatch(ts, [
     { pk: fixture, sk: 'a', v: b64('A') },
@@ -32,10 +29,6 @@ before(async () => {
     { pk: fixture, sk: 'c' },
     { pk: 'other', sk: 'x', v: b64('X') },
   ]);
-});
-
-after(async () => {
-  await ts?.stop();
 });
 
 interface Case {

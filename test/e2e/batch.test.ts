@@ -14,15 +14,13 @@ import {
   readBatch,
   readIndex,
   readItem,
-  useTestServer,
   uniquePk,
+  useTestServer,
   type BatchEntry,
   type ReadBatchResult,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 const READ_FIELDS = [
   'partitionKey',

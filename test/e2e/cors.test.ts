@@ -3,16 +3,14 @@
  * extension of UpdateBucket), preflight OPTIONS answered before authentication, and CORS headers
  * on every response to a matching Origin, errors included.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { b64, ct, putItem, readItem, startTestServer, uniquePk, type TestResponse, type TestServer } from './harness.js';
+import { b64, ct, putItem, readItem, uniquePk, useTestServer, type TestResponse } from './harness.js';
 import { assertError } from './support-http.js';
 
 const APP = 'https://app.example';
 const OTHER = 'https://other.example';
-
-let ts: TestServer;
 
 const RULES = [
   {
@@ -37,14 +35,7 @@ async function setRules(bucketId: string, rules: unknown[]): Promise<void> {
   assert.equal(res.status, 200, `set corsRules: ${res.status} ${res.text()}`);
 }
 
-before(async () => {
-  ts = await startTestServer();
-  await setRules(ts.bucketId, RULES);
-});
-
-after(async () => {
-  await ts?.stop();
-});
+const ts = useTestServer({}, () => setRules(ts.bucketId, RULES));
 
 function preflight(path: string, headers: Record<string, string>): Promise<TestResponse> {
   return ts.request({ method: 'OPTIONS', path, headers, sign: false });

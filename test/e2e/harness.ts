@@ -299,21 +299,6 @@ function randomName(prefix: string): string {
 }
 
 /**
- * One server for a whole test file: started before its first test and stopped after its last
- * (hooks of the file's root suite); `use` receives it once started.
- */
-export function useTestServer(use: (ts: TestServer) => void): void {
-  let ts: TestServer | undefined;
-  before(async () => {
-    ts = await startTestServer();
-    use(ts);
-  });
-  after(async () => {
-    await ts?.stop();
-  });
-}
-
-/**
  * Starts a server on 127.0.0.1:0 (K2V and admin) with a fresh data dir, then creates a key and a
  * bucket (global alias) with read+write+owner through the admin API.
  */
@@ -435,6 +420,33 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The usual test-file scaffolding: registers node:test hooks that start a test server (with these
+ * config overrides) before the tests of the enclosing scope (file or describe), then run `setup`,
+ * and stop it after them. The returned object forwards every property to that server, so a file
+ * keeps writing `ts.request(...)`, `putItem(ts, ...)`; reading it before the hook ran throws.
+ * `setup` shares the hook because Node 20 runs a file's top-level before() hooks concurrently: a
+ * second top-level hook could run before the server is up.
+ */
+export function useTestServer(overrides: Partial<ServerConfig> = {}, setup?: () => Promise<void>): TestServer {
+  let current: TestServer | undefined;
+  before(async () => {
+    current = await startTestServer(overrides);
+    await setup?.();
+  });
+  after(async () => {
+    await current?.stop();
+  });
+  const started = (prop: string | symbol): TestServer => {
+    if (current === undefined) throw new Error(`test server read (${String(prop)}) before its before() hook started it`);
+    return current;
+  };
+  return new Proxy({} as TestServer, {
+    get: (_target, prop) => Reflect.get(started(prop), prop),
+    set: (_target, prop, value) => Reflect.set(started(prop), prop, value),
+  });
 }
 
 // ---- small K2V helpers shared by the e2e tests -------------------------------------------------

@@ -13,15 +13,13 @@ import {
   insertBatch,
   putItem,
   readItem,
-  useTestServer,
   uniquePk,
+  useTestServer,
   type IndexEntry,
   type ReadIndexResult,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 const FIELDS = ['prefix', 'start', 'end', 'limit', 'reverse', 'partitionKeys', 'more', 'nextStart'];
 

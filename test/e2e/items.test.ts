@@ -17,14 +17,12 @@ import {
   readBatch,
   readIndex,
   readItem,
-  useTestServer,
   uniquePk,
+  useTestServer,
   type TestResponse,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 const itemPath = (pk: string, sk: string) => `/${ts.bucket}/${enc(pk)}?sort_key=${enc(sk)}`;
 

@@ -18,8 +18,8 @@ import {
   readBatch,
   readIndex,
   readItem,
-  startTestServer,
   uniquePk,
+  useTestServer,
   type TestResponse,
   type TestServer,
 } from './harness.js';
@@ -36,13 +36,9 @@ async function pollRange(ts: TestServer, pk: string, body: Record<string, unknow
 }
 
 describe('restart', () => {
-  let ts: TestServer;
-  after(async () => {
-    await ts?.stop();
-  });
+  const ts = useTestServer();
 
   test('keeps all data, tokens stay valid, seen markers survive', async () => {
-    ts = await startTestServer();
     const pk = uniquePk('restart');
     await putItem(ts, pk, 'a', 'alpha');
     await putItem(ts, pk, 'b', 'one');
@@ -98,13 +94,9 @@ describe('restart', () => {
 });
 
 describe('tombstone GC', () => {
-  let ts: TestServer;
-  after(async () => {
-    await ts?.stop();
-  });
+  const ts = useTestServer({ tombstoneGcDelayMs: 500 });
 
   test('a tombstone older than the delay is removed; counters unchanged; recent ones stay', async () => {
-    ts = await startTestServer({ tombstoneGcDelayMs: 500 });
     const gcOnce = (ts.server.store as unknown as { gcOnce?: () => Promise<number> }).gcOnce;
     assert.equal(typeof gcOnce, 'function', 'the LMDB store exposes gcOnce() for tests');
 
@@ -158,13 +150,9 @@ describe('tombstone GC', () => {
 });
 
 describe('graceful close', () => {
-  let ts: TestServer;
-  after(async () => {
-    await ts?.stop();
-  });
+  const ts = useTestServer();
 
   test('answers waiting polls with 304', async () => {
-    ts = await startTestServer();
     const pk = uniquePk('close');
     await putItem(ts, pk, 'k', 'v');
     const cur = await readItem(ts, pk, 'k');

@@ -13,17 +13,15 @@ import {
   enc,
   putItem,
   readItem,
-  useTestServer,
   uniquePk,
+  useTestServer,
   type TestResponse,
-  type TestServer,
 } from './harness.js';
 import { assertError, eventually, openWaiters, sleep, within } from './support-http.js';
 
 const EMPTY_TOKEN = 'AAAAAAAAAAA';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 function pollPath(pk: string, sk: string, token: string, timeout?: number | string): string {
   const t = timeout === undefined ? '' : `&timeout=${timeout}`;

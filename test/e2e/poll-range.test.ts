@@ -11,17 +11,15 @@ import {
   insertBatch,
   putItem,
   readItem,
-  useTestServer,
   unb64,
   uniquePk,
   b64,
+  useTestServer,
   type TestResponse,
-  type TestServer,
 } from './harness.js';
 import { assertError, compareUtf8, eventually, openWaiters, sleep, within } from './support-http.js';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 interface PollItem {
   sk: string;

@@ -10,15 +10,13 @@ import {
   enc,
   expectError,
   insertBatch,
-  useTestServer,
   uniquePk,
+  useTestServer,
   type ReadBatchResult,
   type ReadIndexResult,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
-useTestServer((started) => (ts = started));
+const ts = useTestServer();
 
 interface RangeQuery {
   prefix?: string;

@@ -3,7 +3,7 @@
  * endpoint that answered (recognised by its response) or the routing error.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   b64,
   createBucket,
@@ -11,26 +11,18 @@ import {
   expectError,
   insertBatch,
   readItem,
-  startTestServer,
+  useTestServer,
   type ReadBatchResult,
   type ReadIndexResult,
   type TestResponse,
-  type TestServer,
 } from './harness.js';
 
-let ts: TestServer;
-
-before(async () => {
-  ts = await startTestServer();
+const ts = useTestServer({}, async () => {
   await insertBatch(ts, [
     { pk: 'rt', sk: 'a', v: b64('A') },
     { pk: 'rt', sk: 'a b', v: b64('space') },
     { pk: 'rt', sk: 'a+b', v: b64('plus') },
   ]);
-});
-
-after(async () => {
-  await ts?.stop();
 });
 
 type Endpoint = 'ReadIndex' | 'ReadItem' | 'ReadBatch' | 'DeleteBatch' | 'InsertBatch' | 'InsertItem' | 'DeleteItem' | 'PollRange';

@@ -12,16 +12,10 @@ import { sleep } from './support-http.js';
 export const K2V_BIN = fileURLToPath(new URL('../../../bin/k2v.js', import.meta.url));
 
 /** A port that was free a moment ago (bound to port 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const held = await occupyPort();
+  await held.close();
+  return held.port;
 }
 
 /** Holds a port busy until `close()`. */
