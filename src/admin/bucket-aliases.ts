@@ -5,13 +5,11 @@
  * the bucket does not have is 400 InvalidRequest (Garage answers 500 InternalError).
  */
 import { isValidBucketName, invalidBucketNameMessage } from './bucket-name.js';
-import { withK2vStats } from './buckets.js';
+import { changeBucket } from './buckets.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { badRequest } from './errors.js';
-import { NO_K2V_STATS } from './k2v-stats.js';
 import { existingBucket, existingKey, globalAliasTarget, localAliasTarget, parseBucketId } from './lookups.js';
 import type { Bucket } from '../store/metadata.js';
-import { draftView, toBucketInfo } from './wire.js';
 
 function lastAliasError(alias: string): Error {
   return badRequest(`${alias} is the bucket's last alias: delete the bucket instead of removing it`);
@@ -19,7 +17,7 @@ function lastAliasError(alias: string): Error {
 
 export async function handleGlobalAliasBucket(ctx: AdminContext, id: string, alias: string): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     if (!isValidBucketName(alias)) throw badRequest(invalidBucketNameMessage(alias));
     const bucket = existingBucket(draft, bucketId);
     const current = globalAliasTarget(draft, alias);
@@ -27,22 +25,20 @@ export async function handleGlobalAliasBucket(ctx: AdminContext, id: string, ali
       throw badRequest(`Alias ${alias} already exists and names another bucket: ${current.id}`);
     }
     if (current === undefined) bucket.globalAliases.push(alias);
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }
 
 export async function handleGlobalUnaliasBucket(ctx: AdminContext, id: string, alias: string): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     const bucket = existingBucket(draft, bucketId);
     if (!bucket.globalAliases.includes(alias)) throw badRequest(`Bucket ${bucketId} has no global alias ${alias}`);
     const others = bucket.globalAliases.some((a) => a !== alias) || bucket.localAliases.length > 0;
     if (!others) throw lastAliasError(alias);
     bucket.globalAliases = bucket.globalAliases.filter((a) => a !== alias);
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }
 
 export async function handleLocalAliasBucket(
@@ -52,7 +48,7 @@ export async function handleLocalAliasBucket(
   alias: string,
 ): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     if (!isValidBucketName(alias)) throw badRequest(invalidBucketNameMessage(alias));
     const bucket = existingBucket(draft, bucketId);
     existingKey(draft, accessKeyId);
@@ -61,9 +57,8 @@ export async function handleLocalAliasBucket(
       throw badRequest(`Alias ${alias} of key ${accessKeyId} already names another bucket: ${current.id}`);
     }
     if (current === undefined) bucket.localAliases.push({ accessKeyId, alias });
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }
 
 function isAlias(a: Bucket['localAliases'][number], accessKeyId: string, alias: string): boolean {
@@ -77,7 +72,7 @@ export async function handleLocalUnaliasBucket(
   alias: string,
 ): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     const bucket = existingBucket(draft, bucketId);
     existingKey(draft, accessKeyId);
     if (!bucket.localAliases.some((a) => isAlias(a, accessKeyId, alias))) {
@@ -86,7 +81,6 @@ export async function handleLocalUnaliasBucket(
     const others = bucket.globalAliases.length > 0 || bucket.localAliases.some((a) => !isAlias(a, accessKeyId, alias));
     if (!others) throw lastAliasError(alias);
     bucket.localAliases = bucket.localAliases.filter((a) => !isAlias(a, accessKeyId, alias));
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }

@@ -3,12 +3,10 @@
  * or cleared (deny); flags sent as `false` or left out keep their value. The key's entry stays
  * on the bucket even when every flag is false, as in Garage.
  */
-import { withK2vStats } from './buckets.js';
+import { changeBucket } from './buckets.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { asObject, flag, reqString } from './json-input.js';
 import { existingBucket, existingKey, parseBucketId } from './lookups.js';
-import { draftView, toBucketInfo } from './wire.js';
-import { NO_K2V_STATS } from './k2v-stats.js';
 
 export async function handleBucketChangeKeyPerm(ctx: AdminContext, body: unknown, allow: boolean): Promise<AdminResult> {
   const req = asObject(body, 'body');
@@ -17,7 +15,7 @@ export async function handleBucketChangeKeyPerm(ctx: AdminContext, body: unknown
   const permissions = asObject(req.permissions, 'permissions');
   const change = { read: flag(permissions, 'read'), write: flag(permissions, 'write'), owner: flag(permissions, 'owner') };
   const bucketId = parseBucketId(rawBucketId);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     const bucket = existingBucket(draft, bucketId);
     existingKey(draft, accessKeyId);
     const perm = { ...(bucket.keys[accessKeyId] ?? { read: false, write: false, owner: false }) };
@@ -25,7 +23,6 @@ export async function handleBucketChangeKeyPerm(ctx: AdminContext, body: unknown
     if (change.write) perm.write = allow;
     if (change.owner) perm.owner = allow;
     bucket.keys[accessKeyId] = perm;
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }

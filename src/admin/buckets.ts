@@ -4,7 +4,7 @@
  * Checks that depend on metadata run inside the store's update, atomically with the change.
  */
 import { randomBytes } from 'node:crypto';
-import type { Bucket, BucketPermission, CorsRule } from '../store/metadata.js';
+import type { Bucket, BucketPermission, CorsRule, MetadataDraft } from '../store/metadata.js';
 import { isValidBucketName, invalidBucketNameMessage } from './bucket-name.js';
 import { noContent, ok, type AdminContext, type AdminResult } from './context.js';
 import { adminError, badRequest, noSuchBucket } from './errors.js';
@@ -22,6 +22,15 @@ export function handleListBuckets(ctx: AdminContext): AdminResult {
 /** BucketInfo with its K2V totals, read after the metadata change has committed. */
 export function withK2vStats(ctx: AdminContext, info: BucketInfo): AdminResult {
   return ok({ ...info, k2v: k2vStats(ctx.store, info.id) });
+}
+
+/**
+ * Runs `change` (checks and edits, returning the bucket it changed) in one metadata update and
+ * answers that bucket's info, its K2V totals read after the commit.
+ */
+export async function changeBucket(ctx: AdminContext, change: (draft: MetadataDraft) => Bucket): Promise<AdminResult> {
+  const info = await ctx.store.meta.update((draft) => toBucketInfo(change(draft), draftView(draft), NO_K2V_STATS));
+  return withK2vStats(ctx, info);
 }
 
 /** As Garage, a `globalAlias` of 64 hex digits is taken as a bucket id. */
@@ -146,7 +155,7 @@ function parseUpdateBucketRequest(body: unknown): UpdateBucketRequest {
 export async function handleUpdateBucket(ctx: AdminContext, id: string, body: unknown): Promise<AdminResult> {
   const req = parseUpdateBucketRequest(body);
   const bucketId = parseBucketId(id);
-  const info = await ctx.store.meta.update((draft) => {
+  return changeBucket(ctx, (draft) => {
     const bucket = existingBucket(draft, bucketId);
     const wa = req.websiteAccess;
     if (wa !== undefined && wa.enabled) {
@@ -162,7 +171,6 @@ export async function handleUpdateBucket(ctx: AdminContext, id: string, body: un
     }
     if (req.quotas !== undefined) bucket.quotas = req.quotas;
     if (req.corsRules !== undefined) bucket.corsRules = req.corsRules;
-    return toBucketInfo(bucket, draftView(draft), NO_K2V_STATS);
+    return bucket;
   });
-  return withK2vStats(ctx, info);
 }

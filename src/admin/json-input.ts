@@ -34,18 +34,15 @@ export function optString(obj: JsonObject, field: string): string | undefined {
   return v;
 }
 
-/** A boolean that defaults to false when absent. */
-export function flag(obj: JsonObject, field: string): boolean {
-  const v = obj[field];
-  if (v === undefined) return false;
-  if (typeof v !== 'boolean') throw invalid(field, 'a boolean');
-  return v;
-}
-
 export function reqBoolean(obj: JsonObject, field: string): boolean {
   const v = obj[field];
   if (typeof v !== 'boolean') throw invalid(field, 'a boolean');
   return v;
+}
+
+/** A boolean that defaults to false when absent (but not when `null`, which is refused). */
+export function flag(obj: JsonObject, field: string): boolean {
+  return obj[field] === undefined ? false : reqBoolean(obj, field);
 }
 
 /** An unsigned integer or null (absent = null). Limited to 2^53 - 1, JSON numbers in JS. */
