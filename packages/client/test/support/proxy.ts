@@ -15,8 +15,16 @@ export interface Relay {
   requests: number;
   /** Resolves when the next request's first bytes have reached the relay. */
   nextRequest(): Promise<void>;
+  /**
+   * Resolves once the heads of `n` requests have reached the relay since it started (counted by
+   * their request lines). On a keep-alive connection the n-th head comes only after the answer
+   * to the one before.
+   */
+  requestsSeen(n: number): Promise<void>;
   close(): Promise<void>;
 }
+
+const REQUEST_LINE = /(?:GET|PUT|POST|DELETE|SEARCH|OPTIONS) \/\S* HTTP\/1\.1\r\n/g;
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
@@ -27,6 +35,7 @@ export async function tcpRelay(target: string): Promise<Relay> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
   let waiters: (() => void)[] = [];
+  let counted: { n: number; resolve: () => void }[] = [];
   const server = net.createServer((client) => {
     relay.connections += 1;
     const backend = net.connect(Number(port), hostname);
@@ -35,7 +44,15 @@ export async function tcpRelay(target: string): Promise<Relay> {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
     }
-    client.on('data', () => {
+    // The request lines seen on this connection; the tail carries a line split across chunks.
+    let tail = '';
+    client.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      const heads = text.match(REQUEST_LINE)?.length ?? 0;
+      // A request line ends with a newline: what follows the last one cannot hold a whole one.
+      tail = text.slice(text.lastIndexOf('\n') + 1).slice(-4096);
+      relay.requests += heads;
+      counted = counted.filter((c) => (c.n <= relay.requests ? (c.resolve(), false) : true));
       const w = waiters;
       waiters = [];
       for (const f of w) f();
@@ -50,6 +67,7 @@ export async function tcpRelay(target: string): Promise<Relay> {
     connections: 0,
     requests: 0,
     nextRequest: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    requestsSeen: (n) => new Promise<void>((resolve) => (n <= relay.requests ? resolve() : counted.push({ n, resolve }))),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -59,8 +77,11 @@ export async function tcpRelay(target: string): Promise<Relay> {
   return relay;
 }
 
-/** Answers the first `failures` requests 503 ServiceUnavailable (contract JSON), forwards the others to `target`. */
-export async function unavailableFirst(target: string, failures: number): Promise<Relay> {
+/**
+ * Relays HTTP to `target`, counting requests; the first `failures` are answered 503
+ * ServiceUnavailable (contract JSON) instead.
+ */
+export async function httpRelay(target: string, failures = 0): Promise<Relay> {
   const backend = new URL(target);
   const server = http.createServer((req, res) => {
     relay.requests += 1;
@@ -90,6 +111,7 @@ export async function unavailableFirst(target: string, failures: number): Promis
     connections: 0,
     requests: 0,
     nextRequest: () => Promise.reject(new Error('not supported by the HTTP relay')),
+    requestsSeen: () => Promise.reject(new Error('not supported by the HTTP relay')),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -113,6 +135,7 @@ export async function blackHole(): Promise<Relay> {
     connections: 0,
     requests: 0,
     nextRequest: () => Promise.reject(new Error('not supported by the black hole')),
+    requestsSeen: () => Promise.reject(new Error('not supported by the black hole')),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
