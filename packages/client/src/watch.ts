@@ -3,7 +3,8 @@
  * application would otherwise write by hand: re-poll on timeout, keep the token or seen marker,
  * back off on transient errors, stop on abort or `break`.
  */
-import type { K2vClient, PollRangeResult } from './client.js';
+import type { PollRangeResult } from './call-shapes.js';
+import type { K2vClient } from './client.js';
 import { K2vError } from './errors.js';
 import { EMPTY_TOKEN, type CausalityToken, type Item } from './items.js';
 
