@@ -42,14 +42,22 @@ export async function runServer(input: SettingsInput): Promise<void> {
 
   let config = loaded.config;
   let tokenFrom: AdminTokenOrigin = loaded.adminTokenFrom;
-  let server: RunningServer;
+  let started: Promise<RunningServer>;
   try {
     const generated = prepareFirstRun(config);
     if (generated !== undefined) {
       config = { ...config, adminToken: generated };
       tokenFrom = 'first run';
     }
-    server = await startServer(config, log);
+    started = startServer(config, log);
+  } catch (err) {
+    fail(err);
+  }
+  // Before the server listens: a signal during start-up still stops it cleanly.
+  stopOnSignals(started, log);
+  let server: RunningServer;
+  try {
+    server = await started;
   } catch (err) {
     // Start-up failures (port in use, data dir locked, bad address) are one clear line, exit 1.
     fail(err);
@@ -64,7 +72,6 @@ export async function runServer(input: SettingsInput): Promise<void> {
   } catch (err) {
     log.error({ err }, 'first run: could not create the first credentials');
   }
-  stopOnSignals(server, log);
 }
 
 async function firstRunCredentials(server: RunningServer, config: LoadedConfig['config'], tokenFrom: AdminTokenOrigin, log: Logger): Promise<void> {
@@ -80,7 +87,7 @@ async function firstRunCredentials(server: RunningServer, config: LoadedConfig['
   if (fs.existsSync(file)) process.stderr.write(`k2v: the first run's credentials are in ${file} (source it: . ${file})\n`);
 }
 
-function stopOnSignals(server: RunningServer, log: Logger): void {
+function stopOnSignals(started: Promise<RunningServer>, log: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -89,7 +96,7 @@ function stopOnSignals(server: RunningServer, log: Logger): void {
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
-    server.close().then(
+    started.then((server) => server.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'error during shutdown');
