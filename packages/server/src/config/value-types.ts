@@ -24,13 +24,8 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export function text(doc: string, check?: (s: string) => string | undefined): ValueType<string> {
-  const parse = (s: string): string => {
-    if (s === '') throw new BadValue('must not be empty');
-    const problem = check?.(s);
-    if (problem !== undefined) throw new BadValue(problem);
-    return s;
-  };
+/** A value written as a string everywhere (quoted in TOML), checked by `parse`. */
+function stringValue<T extends string>(doc: string, parse: (s: string) => T): ValueType<T> {
   return {
     doc,
     fromText: parse,
@@ -41,6 +36,15 @@ export function text(doc: string, check?: (s: string) => string | undefined): Va
     toToml: (s) => JSON.stringify(s),
     show: (s) => s,
   };
+}
+
+export function text(doc: string, check?: (s: string) => string | undefined): ValueType<string> {
+  return stringValue(doc, (s) => {
+    if (s === '') throw new BadValue('must not be empty');
+    const problem = check?.(s);
+    if (problem !== undefined) throw new BadValue(problem);
+    return s;
+  });
 }
 
 export const bindAddress = text('`HOST:PORT`, or an absolute path for a Unix socket', bindAddressProblem);
@@ -67,21 +71,11 @@ export function wholeNumber(min: number, unit = ''): ValueType<number> {
 }
 
 export function oneOf<const T extends string>(values: readonly T[], refuse: Readonly<Record<string, string>> = {}): ValueType<T> {
-  const parse = (s: string): T => {
+  return stringValue(values.map((v) => `\`${v}\``).join(', '), (s): T => {
     if ((values as readonly string[]).includes(s)) return s as T;
     const why = refuse[s];
     throw new BadValue(why ?? `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(s)}`);
-  };
-  return {
-    doc: values.map((v) => `\`${v}\``).join(', '),
-    fromText: parse,
-    fromToml(v) {
-      if (typeof v !== 'string') throw new BadValue(`expected a string, got ${describe(v)}`);
-      return parse(v);
-    },
-    toToml: (s) => JSON.stringify(s),
-    show: (s) => s,
-  };
+  });
 }
 
 const TRUE = new Set(['true', '1', 'yes', 'on']);
