@@ -173,6 +173,9 @@ function sendError(deps: K2vDeps, req: IncomingMessage, res: ServerResponse, pat
     // flood the log, which often lives on the very disk that is full.
     const reason = err instanceof Error ? err.message : String(err);
     deps.logger.warn({ ...line, reason }, 'request refused: service unavailable');
+  } else if (e.code === 'NoSuchKey') {
+    // A read of an absent item is an answer, not a failure (clients poll and probe for items).
+    deps.logger.debug(line, 'item not found');
   } else {
     deps.logger.warn(line, 'request failed');
   }
