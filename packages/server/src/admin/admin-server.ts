@@ -38,10 +38,13 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const ctx: AdminContext = { store: deps.store };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
-    serve(req, res, path, query ?? '').catch((err: unknown) => {
+    const state: { endpoint?: AdminEndpoint['kind'] } = {};
+    serve(req, res, path, query ?? '', state).catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
-      if (response.internal) deps.logger?.error({ err, method: req.method, path }, 'admin request failed');
-      else deps.logger?.debug({ method: req.method, path, status: response.status }, 'admin request refused');
+      // One line per failed request; never the token (nor the query, which may name a key).
+      const line = { endpoint: state.endpoint, status: response.status, code: response.code, message: response.message, method: req.method, path };
+      if (response.internal) deps.logger?.error({ ...line, err }, 'admin request failed');
+      else deps.logger?.warn(line, 'admin request failed');
       if (res.headersSent) {
         res.destroy();
         return;
@@ -56,8 +59,9 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     });
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, path: string, query: string, state: { endpoint?: AdminEndpoint['kind'] }): Promise<void> {
     const endpoint = routeAdmin(req.method ?? '', path, query);
+    state.endpoint = endpoint.kind;
     if (endpoint.kind === 'Health') return sendHealth(res, deps.store.healthy());
     checkBearerToken(req.headers.authorization, expectedToken);
     if (endpoint.kind === 'Options') return sendOptions(res);

@@ -30,6 +30,8 @@ export const noSuchBucket = (name: string): K2vError => adminError('NoSuchBucket
 
 export interface ErrorResponse {
   readonly status: number;
+  readonly code: AdminErrorCode;
+  readonly message: string;
   readonly body: string;
   /** True when the cause is not the client's: worth a log line at error level. */
   readonly internal: boolean;
@@ -68,5 +70,5 @@ export function toErrorResponse(err: unknown, region: string, path: string): Err
     message = 'Storage unavailable, retry later';
   }
   const status = STATUS[code];
-  return { status, body: JSON.stringify({ code, message, region, path }, null, 2), internal: status >= 500 };
+  return { status, code, message, body: JSON.stringify({ code, message, region, path }, null, 2), internal: status >= 500 };
 }

@@ -1,16 +1,24 @@
 /**
- * The server's configuration, validated once at start-up (flags and environment today).
+ * The server's configuration, validated once at start-up (see settings.ts for where each value
+ * comes from, and load-config.ts for how they are put together).
  */
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.js';
 
+/** Storage engines; PostgreSQL will be the second. */
+export type DbEngine = 'lmdb';
+export type LogFormat = 'json' | 'pretty';
+
 export interface ServerConfig {
+  readonly dbEngine: DbEngine;
   readonly dataDir: string;
-  /** host:port of the K2V API; port 0 picks a free port (tests). */
+  /** `host:port` (port 0 picks a free port, for tests) or an absolute Unix socket path. */
   readonly k2vBind: string;
-  /** host:port of the admin API. */
+  /** Same forms as `k2vBind`. */
   readonly adminBind: string;
   /** Bearer token of the admin API; undefined -> every admin route but /health answers 403. */
   readonly adminToken: string | undefined;
+  /** Bearer token of `GET /metrics` on the admin listener; undefined -> open. */
+  readonly metricsToken: string | undefined;
   /** SigV4 region (credential scope). */
   readonly region: string;
   /** How long an item must stay tombstone-only before it is garbage-collected, ms. */
@@ -21,17 +29,21 @@ export interface ServerConfig {
   /** LMDB map size in bytes (the file can grow up to it). */
   readonly mapSizeBytes: number;
   readonly logLevel: string;
+  readonly logFormat: LogFormat;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
+  dbEngine: 'lmdb',
   dataDir: './k2v-data',
   k2vBind: '127.0.0.1:3904',
   adminBind: '127.0.0.1:3903',
   adminToken: undefined,
+  metricsToken: undefined,
   region: 'garage',
   tombstoneGcDelayMs: 24 * 3600 * 1000,
   limits: DEFAULT_LIMITS,
   connections: DEFAULT_CONNECTION_LIMITS,
   mapSizeBytes: 64 * 1024 * 1024 * 1024,
   logLevel: 'info',
+  logFormat: 'json',
 };

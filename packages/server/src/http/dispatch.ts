@@ -53,20 +53,15 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
   return (req, res) => {
     const target = req.url ?? '/';
     const { path, query } = splitTarget(target);
-    let extraHeaders = NO_HEADERS;
-    handle(req, res, path, query ?? '', (h) => (extraHeaders = h)).catch((err: unknown) => {
-      sendError(deps, req, res, path, extraHeaders, err);
+    const state: RequestState = { extraHeaders: NO_HEADERS, endpoint: undefined, keyId: undefined };
+    handle(req, res, path, query ?? '', state).catch((err: unknown) => {
+      sendError(deps, req, res, path, state, err);
     });
   };
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    rawPath: string,
-    rawQuery: string,
-    setExtra: (h: Readonly<Record<string, string>>) => void,
-  ): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string, state: RequestState): Promise<void> {
     const ep = routeParts(req.method ?? '', rawPath, rawQuery);
+    state.endpoint = ep.kind;
     if ('pk' in ep) checkPartitionKey(ep.pk, deps.limits);
     if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;
@@ -82,13 +77,15 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
       const rules = meta.getBucket(bucketId)?.corsRules;
       return rules === undefined || rules.length === 0 ? NO_HEADERS : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;
     };
-    setExtra(corsFor(origin === undefined ? undefined : meta.resolveGlobalAlias(ep.bucket)));
+    state.extraHeaders = corsFor(origin === undefined ? undefined : meta.resolveGlobalAlias(ep.bucket));
 
     // Every signature check that does not need the body runs before it is read.
     const pending = beginVerification(
       { method: req.method ?? '', rawPath, rawQuery, headers: req.headersDistinct },
       { region: deps.region, now, lookupSecret: (id: string) => meta.getKey(id)?.secret },
     );
+    // The key the request claims, before its signature is checked: named in the failure's log line.
+    state.keyId = pending.accessKeyId;
     const body = await readBody(req, ep.kind === 'InsertItem' ? deps.limits.maxValueBytes : deps.limits.maxBatchBodyBytes);
     const hash = () => (body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex'));
     const verified = pending.complete(pending.needsBodyHash ? hash() : undefined);
@@ -100,7 +97,7 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     const bucketId = bucket.id;
     // Again after authentication: a bucket reached through a local alias has rules of its own.
     const extraHeaders = corsFor(bucketId);
-    setExtra(extraHeaders);
+    state.extraHeaders = extraHeaders;
     const need = ENDPOINT_PERMISSION[ep.kind];
     if (need !== 'none') checkPermission(bucket.keys[verified.accessKeyId], need);
 
@@ -157,22 +154,30 @@ function run(ctx: HandlerContext, ep: Endpoint): Promise<void> | void {
   }
 }
 
-function sendError(
-  deps: K2vDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  extraHeaders: Readonly<Record<string, string>>,
-  err: unknown,
-): void {
+/** What the error path needs to know of a request that failed: filled in as the request goes. */
+interface RequestState {
+  extraHeaders: Readonly<Record<string, string>>;
+  endpoint: Endpoint['kind'] | undefined;
+  keyId: string | undefined;
+}
+
+function sendError(deps: K2vDeps, req: IncomingMessage, res: ServerResponse, path: string, state: RequestState, err: unknown): void {
   const e = toK2vError(err);
+  const extraHeaders = state.extraHeaders;
+  // One line per failed request; never a secret, a signature or the query (a presigned URL's).
+  const line = { endpoint: state.endpoint, status: STATUS[e.code], code: e.code, message: e.message, keyId: state.keyId, method: req.method, path };
   if (e.code === 'InternalError') {
-    deps.logger.error({ err, method: req.method, path }, 'request failed');
+    deps.logger.error({ ...line, err }, 'request failed');
   } else if (e.code === 'ServiceUnavailable') {
     // The store logs the cause once (full map or disk); one stack trace per refused request would
     // flood the log, which often lives on the very disk that is full.
     const reason = err instanceof Error ? err.message : String(err);
-    deps.logger.warn({ method: req.method, path, reason }, 'request refused: service unavailable');
+    deps.logger.warn({ ...line, reason }, 'request refused: service unavailable');
+  } else if (e.code === 'NoSuchKey') {
+    // A read of an absent item is an answer, not a failure (clients poll and probe for items).
+    deps.logger.debug(line, 'item not found');
+  } else {
+    deps.logger.warn(line, 'request failed');
   }
   if (res.headersSent) {
     // A streamed response cannot change its status any more: cut it so the client sees a

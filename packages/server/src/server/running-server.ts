@@ -4,13 +4,16 @@
  */
 import type { Store } from '../store/store.js';
 
-export interface BoundAddress {
-  readonly host: string;
-  readonly port: number;
+export type BoundAddress = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
+
+/** The TCP address of a listener that was configured with one (tests, benchmarks). */
+export function tcpAddress(a: BoundAddress): { readonly host: string; readonly port: number } {
+  if (a.kind !== 'tcp') throw new Error(`listening on the Unix socket ${a.path}, not on TCP`);
+  return a;
 }
 
 export interface RunningServer {
-  /** Where the K2V API listens (the real port when configured with port 0). */
+  /** Where the K2V API listens (the real port when configured with port 0, or a socket path). */
   readonly k2v: BoundAddress;
   readonly admin: BoundAddress;
   readonly store: Store;

@@ -2,29 +2,22 @@
  * The composition root: config -> store -> K2V and admin listeners; lifecycle and shutdown.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createAdminHandler } from '../admin/admin-server.js';
 import type { ServerConfig } from '../config/config.js';
+import { parseBindAddress } from '../config/bind-address.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
-import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
-import { parseBindAddress } from './bind-address.js';
 import { createGuardedServer } from './http-guards.js';
+import { formatBound, listen } from './listen.js';
+import { openStore, storageOf } from './open-store.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
-
-/** A start-up failure the CLI reports as one clear line (exit 1). */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
 
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
-  const store = await openLmdbStore({
-    dataDir: config.dataDir,
-    mapSizeBytes: config.mapSizeBytes,
+  const store = await openStore(storageOf(config), {
     tombstoneGcDelayMs: config.tombstoneGcDelayMs,
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
@@ -37,15 +30,15 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   let k2v: BoundAddress;
   let admin: BoundAddress;
   try {
-    k2v = await listen(k2vServer, k2vBind.host, k2vBind.port, 'K2V');
-    admin = await listen(adminServer, adminBind.host, adminBind.port, 'admin');
+    k2v = await listen(k2vServer, k2vBind, 'K2V', log, 0o222);
+    admin = await listen(adminServer, adminBind, 'admin', log, 0o220);
   } catch (err) {
     k2vServer.close();
     adminServer.close();
     await store.close();
     throw err;
   }
-  log.info({ k2v: `${k2v.host}:${k2v.port}`, admin: `${admin.host}:${admin.port}`, dataDir: config.dataDir }, 'k2v server listening');
+  log.info({ k2v: formatBound(k2v), admin: formatBound(admin), dataDir: config.dataDir }, 'k2v server listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -62,31 +55,6 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     return closing;
   };
   return { k2v, admin, store, polls, close };
-}
-
-function listen(server: Server, host: string, port: number, what: string): Promise<BoundAddress> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      const reason =
-        err.code === 'EADDRINUSE'
-          ? 'the address is already in use'
-          : err.code === 'EACCES'
-            ? 'permission denied'
-            : err.code === 'EADDRNOTAVAIL'
-              ? 'the address is not available on this machine'
-              : err.message;
-      reject(new StartupError(`cannot listen for the ${what} API on ${host}:${port}: ${reason}`));
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      const a = server.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
 }
 
 /** Stops accepting; resolves when every in-flight request has been answered. */

@@ -14,6 +14,7 @@ import { exchange, type RawRequest, type RawResponse } from '../support-hostile/
 import { adminRoutes, adminState, type AdminIds } from '../support-hostile/admin-routes.js';
 import { startHostileServer, type HostileServer } from '../support-hostile/server.js';
 import { getHeader, setHeader, sign, unsigned, type Creds, type SignOptions } from '../support-hostile/sign.js';
+import { tcpAddress } from '../../src/server/running-server.js';
 
 const A = 'authz-a';
 const B = 'authz-b';
@@ -288,9 +289,9 @@ describe('admin API: every route but GET /health needs the token', () => {
     for (const auth of [`Basic ${hs.adminToken}`, hs.adminToken, 'Bearer', `bearer ${hs.adminToken}`, `Bearer${hs.adminToken}`, `Token ${hs.adminToken}`]) {
       for (const r of adminRoutes(adminIds())) {
         const data = r.body === undefined ? undefined : Buffer.from(JSON.stringify(r.body));
-        const headers: [string, string][] = [['host', `127.0.0.1:${hs.running.admin.port}`], ['authorization', auth], ['connection', 'close']];
+        const headers: [string, string][] = [['host', `127.0.0.1:${tcpAddress(hs.running.admin).port}`], ['authorization', auth], ['connection', 'close']];
         if (data !== undefined) headers.push(['content-type', 'application/json'], ['content-length', String(data.length)]);
-        const ex = await exchange({ host: '127.0.0.1', port: hs.running.admin.port }, { method: r.method, target: r.target, headers, ...(data ? { body: data } : {}) });
+        const ex = await exchange({ host: '127.0.0.1', port: tcpAddress(hs.running.admin).port }, { method: r.method, target: r.target, headers, ...(data ? { body: data } : {}) });
         assertError(ex.responses[0]!, 403, 'AccessDenied', r.target.split('?')[0]!, `${auth.slice(0, 12)}…: ${r.method} ${r.target}`);
       }
     }

@@ -31,7 +31,7 @@ import type {
   ReadIndexResult,
 } from 'k2v-client/wire';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
-import type { RunningServer } from '../../src/server/running-server.js';
+import { tcpAddress, type RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
 
 export interface Credentials {
@@ -326,18 +326,18 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
   let server = await startServer(config);
   let stopped = false;
   const urls = (s: RunningServer) => ({
-    k2vUrl: `http://${s.k2v.host}:${s.k2v.port}`,
-    adminUrl: `http://${s.admin.host}:${s.admin.port}`,
+    k2vUrl: `http://${tcpAddress(s.k2v).host}:${tcpAddress(s.k2v).port}`,
+    adminUrl: `http://${tcpAddress(s.admin).host}:${tcpAddress(s.admin).port}`,
   });
 
   const admin = async (method: string, p: string, body?: unknown, token: string = adminToken) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { host: `${server.admin.host}:${server.admin.port}`, authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = { host: `${tcpAddress(server.admin).host}:${tcpAddress(server.admin).port}`, authorization: `Bearer ${token}` };
     if (data !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(data.length);
     }
-    return rawSend({ host: server.admin.host, port: server.admin.port, method, path: p, headers, body: data });
+    return rawSend({ host: tcpAddress(server.admin).host, port: tcpAddress(server.admin).port, method, path: p, headers, body: data });
   };
 
   const expectOk = (what: string, res: TestResponse): Record<string, unknown> => {

@@ -40,9 +40,10 @@ export interface Cli {
   exitCode(): number | string | undefined;
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Cli {
   const child = spawn(process.execPath, [K2V_BIN, ...args], {
     env: { ...process.env, ...env },
+    ...(cwd === undefined ? {} : { cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
-import type { RunningServer } from '../../src/server/running-server.js';
+import { tcpAddress, type RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
 import { exchange, type RawResponse } from './raw-http.js';
 import type { Creds } from './sign.js';
@@ -80,11 +80,11 @@ export async function startHostileServer(overrides: Partial<ServerConfig> = {}):
 
   const admin = async (method: string, target: string, body?: unknown, token: string | null = adminToken) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: [string, string][] = [['host', `127.0.0.1:${running.admin.port}`]];
+    const headers: [string, string][] = [['host', `127.0.0.1:${tcpAddress(running.admin).port}`]];
     if (token !== null) headers.push(['authorization', `Bearer ${token}`]);
     if (data !== undefined) headers.push(['content-type', 'application/json'], ['content-length', String(data.length)]);
     headers.push(['connection', 'close']);
-    const ex = await exchange({ host: '127.0.0.1', port: running.admin.port }, { method, target, headers, ...(data ? { body: data } : {}) });
+    const ex = await exchange({ host: '127.0.0.1', port: tcpAddress(running.admin).port }, { method, target, headers, ...(data ? { body: data } : {}) });
     const res = ex.responses[0];
     if (res === undefined) throw new Error(`admin ${method} ${target}: no response (${ex.error ?? 'closed'})`);
     return res;
@@ -102,9 +102,9 @@ export async function startHostileServer(overrides: Partial<ServerConfig> = {}):
     config,
     dataDir,
     adminToken,
-    host: `127.0.0.1:${running.k2v.port}`,
+    host: `127.0.0.1:${tcpAddress(running.k2v).port}`,
     logs,
-    k2v: () => ({ host: '127.0.0.1', port: running.k2v.port }),
+    k2v: () => ({ host: '127.0.0.1', port: tcpAddress(running.k2v).port }),
     admin,
     async newKey(perms, bucketId) {
       const key = ok('create key', await admin('POST', '/v1/key', { name: `hostile-${randomBytes(4).toString('hex')}` }));
@@ -124,7 +124,7 @@ export async function startHostileServer(overrides: Partial<ServerConfig> = {}):
       await running.close();
       running = await startServer(config, memoryLogger(logs));
       hs.running = running;
-      hs.host = `127.0.0.1:${running.k2v.port}`;
+      hs.host = `127.0.0.1:${tcpAddress(running.k2v).port}`;
     },
     async stop() {
       if (stopped) return;
