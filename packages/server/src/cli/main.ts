@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { bucketCommand } from './admin/bucket-commands.js';
 import { keyCommand } from './admin/key-commands.js';
 import { EXIT_USAGE } from './cli-error.js';
+import { clientVerbs } from './client/client-verbs.js';
+import { addClientGlobals } from './client/connection.js';
 import { serverCommand } from './server-command.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -22,15 +24,15 @@ function usageExits(cmd: Command): void {
   for (const sub of cmd.commands) usageExits(sub);
 }
 
-const program = (
+const program = addClientGlobals(
   new Command('k2v')
     .description('K2V key/key/value store, wire-compatible with the K2V API of Garage: the server, a client, and key/bucket admin')
     .version(pkg.version)
     // Options before the verb are the client's connection (as in k2v-cli); after it, the verb's
     // own: `k2v -b bucket read …` names the bucket, `k2v read … -b` asks for base64 output.
-    .enablePositionalOptions()
+    .enablePositionalOptions(),
 );
-for (const verb of [keyCommand(), bucketCommand()]) {
+for (const verb of [...clientVerbs(), keyCommand(), bucketCommand()]) {
   usageExits(verb);
   program.addCommand(verb);
 }
