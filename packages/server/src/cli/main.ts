@@ -9,7 +9,6 @@ import { keyCommand } from './admin/key-commands.js';
 import { EXIT_USAGE } from './cli-error.js';
 import { clientVerbs } from './client/client-verbs.js';
 import { addClientGlobals } from './client/connection.js';
-import { serverCommand } from './server-command.js';
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -37,7 +36,13 @@ for (const verb of [...clientVerbs(), keyCommand(), bucketCommand()]) {
   program.addCommand(verb);
 }
 usageExits(program);
-program.addCommand(serverCommand());
+// The server pulls in LMDB, pino and the whole server (~0.3 s of CPU at start): a client or admin
+// verb, which scripts may call in a loop, does not load it. The first argument that names a verb
+// decides (an option value that happens to be a verb's name only makes the choice early).
+const verbs = new Set(program.commands.map((c) => c.name()));
+if (!verbs.has(process.argv.slice(2).find((a) => verbs.has(a) || a === 'server') ?? '')) {
+  program.addCommand((await import('./server-command.js')).serverCommand());
+}
 program.addHelpText(
   'after',
   `

@@ -23,13 +23,13 @@ function count(text: string): number {
   return Number(text);
 }
 
-export function addFilterOptions(cmd: Command, what: 'sort keys' | 'partition keys'): Command {
+export function addFilterOptions(cmd: Command, what: 'sort key' | 'partition key'): Command {
   return cmd
-    .option('-p, --prefix <prefix>', `only ${what} starting with this prefix`)
-    .option('-s, --start <key>', `only ${what} from this one on (included)`)
-    .option('-e, --end <key>', `only ${what} before this one (excluded)`)
+    .option('-p, --prefix <prefix>', `only ${what}s starting with this prefix`)
+    .option('-s, --start <key>', `only ${what}s from this one on (included)`)
+    .option('-e, --end <key>', `only ${what}s before this one (excluded)`)
     .option('-a, --all', `every ${what} (the default when no range flag is given)`)
-    .option('-l, --limit <n>', `at most this many ${what}`, count)
+    .option('-l, --limit <n>', `at most this many ${what}s`, count)
     .option('-r, --reverse', 'in descending order (the output stays in ascending order, as k2v-cli prints it)')
     .option('-c, --conflicts-only', 'only items with concurrent values')
     .option('-t, --tombstones', 'include items that hold only tombstones');

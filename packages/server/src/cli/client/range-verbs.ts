@@ -18,7 +18,7 @@ type Flags = KeyFlags & FilterFlags & { human?: boolean; json?: boolean };
 
 function rangeVerb(name: string, description: string): Command {
   const cmd = new Command(name).description(description).argument('[partition-key]', 'partition key');
-  return addBatchFormatOptions(addFilterOptions(addKeyOptions(cmd, false), 'sort keys'));
+  return addBatchFormatOptions(addFilterOptions(addKeyOptions(cmd, false), 'sort key'));
 }
 
 async function readRange(client: K2vClient, pk: string, flags: FilterFlags, format: BatchFormat): Promise<void> {
@@ -123,7 +123,7 @@ export function readIndexVerb(): Command {
   const cmd = new Command('read-index')
     .description('list the partition keys of the bucket with their counters')
     .option('--bucket <bucket>', 'bucket (instead of the global -b/--bucket)');
-  return addBatchFormatOptions(addFilterOptions(cmd, 'partition keys'))
+  return addBatchFormatOptions(addFilterOptions(cmd, 'partition key'))
     .addHelpText(
       'after',
       `
