@@ -4,13 +4,18 @@
  * range iterators, watches, read-modify-write and presigned links.
  */
 import { K2vError } from './errors.js';
+import type { InsertEntry, PollOptions, PollRangeQuery, PollRangeResult, PresignOptions, RangeFilter, Resolver } from './call-shapes.js';
+import { iterateItems, iteratePartitions, type ItemsFilter, type PartitionsFilter } from './iterate.js';
 import { causalityToken, itemOf, type CausalityToken, type Item, type KeyedItem, type RangeResult } from './items.js';
 import { checkOptions, optionsFromEnv, type K2vClientOptions } from './options.js';
 import { Signer } from './sigv4/signer.js';
-import { exchange, jsonOf, type Answer, type CallOptions, type Exchange, type TransportConfig } from './transport.js';
-import { encodeBase64, fromWire, toBytes, type ValueInput } from './values.js';
+import { exchange, jsonOf, requestPath, type Answer, type CallOptions, type Exchange, type TransportConfig } from './transport.js';
+import { formatQuery } from './sigv4/uri-encode.js';
+import { encodeBase64, fromWire, isLive, toBytes, type Value, type ValueInput } from './values.js';
+import { watchItem, watchRange, type Watch, type WatchItemOptions, type WatchRangeOptions } from './watch.js';
 import type {
   DeleteBatchQuery,
+  IndexEntry,
   DeleteBatchResult,
   InsertBatchEntry,
   PollRangeRequest,
@@ -21,52 +26,7 @@ import type {
   ReadItemBody,
 } from './wire.js';
 
-/** A range of keys: sort keys of a partition, or partition keys of the index (contract section 8). */
-export interface RangeFilter {
-  /** Only keys beginning with this. */
-  prefix?: string;
-  /** First key (inclusive); must begin with `prefix` when both are given. */
-  start?: string;
-  /** Stop before this key (never returned). */
-  end?: string;
-  /** At most this many entries; `more` and `nextStart` then say where to go on. */
-  limit?: number;
-  /** Descending order. */
-  reverse?: boolean;
-}
-
-/** The range a PollRange watches, and where the previous poll left off. */
-export interface PollRangeQuery {
-  prefix?: string;
-  start?: string;
-  end?: string;
-  /** The marker of the previous PollRange; absent: answer at once with the whole range. */
-  seenMarker?: string;
-}
-
-/** Options of the two polls. */
-export interface PollOptions extends CallOptions {
-  /** How long the server waits for a change, seconds (default 300, the server clamps to 1..600). */
-  timeoutSeconds?: number;
-}
-
-/** The answer of a PollRange: the items changed (tombstones included) and the next marker. */
-export interface PollRangeResult {
-  readonly items: KeyedItem[];
-  /** Give it to the next PollRange of this range (or of a sub-range). */
-  readonly seenMarker: string;
-}
-
-/** One write of an InsertBatch. */
-export interface InsertEntry {
-  pk: string;
-  sk: string;
-  /** The value, or `null` to write a tombstone (a delete). */
-  value: ValueInput | null;
-  /** The token of the read this write supersedes; absent: a value concurrent with the others. */
-  token?: CausalityToken | null;
-}
-
+const MAX_PRESIGN_SECONDS = 604_800;
 const JSON_TYPE = 'application/json';
 const TOKEN_HEADER = 'x-garage-causality-token';
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -282,6 +242,83 @@ export class K2vClient {
     const res = jsonOf<DeleteBatchResult[]>(answer);
     if (!Array.isArray(res)) throw shapeError(answer, 'DeleteBatch');
     return res;
+  }
+
+  /**
+   * Every item of a partition range, in order, fetched page by page (ReadBatch with `limit`
+   * `pageSize`, following `nextStart`): `for await (const item of k2v.items(pk, { prefix }))`.
+   * `opts` applies to each page's request.
+   */
+  items(pk: string, filter: ItemsFilter = {}, opts: CallOptions = {}): AsyncGenerator<KeyedItem, void, undefined> {
+    return iterateItems(this, pk, filter, opts);
+  }
+
+  /** Every partition of the index in a range, with its counters, page by page (ReadIndex, following `nextStart`). */
+  partitions(filter: PartitionsFilter = {}, opts: CallOptions = {}): AsyncGenerator<IndexEntry, void, undefined> {
+    return iteratePartitions(this, filter, opts);
+  }
+
+  /**
+   * The item as it changes: first its current state (unless `initial: false`, or `since` is
+   * given; nothing if it does not exist), then each new version as PollItem reports it. Polls
+   * again after a timeout, waits out network errors and 503s with back-off; ends on
+   * `opts.signal`, `break` or `return()`; other errors (e.g. AccessDenied) are thrown by the loop.
+   */
+  watchItem(pk: string, sk: string, opts: WatchItemOptions = {}): Watch<Item> {
+    return watchItem(this, pk, sk, opts);
+  }
+
+  /**
+   * The changes of a partition range, one batch per PollRange answer (`{ items, seenMarker }`,
+   * tombstones included): first every item of the range (unless `initial: false`, or `since`
+   * is a marker to resume from), then the items that changed. Same loop rules as `watchItem`;
+   * keep a batch's `seenMarker` to resume later with `since`.
+   */
+  watchRange(pk: string, filter: { prefix?: string; start?: string; end?: string } = {}, opts: WatchRangeOptions = {}): Watch<PollRangeResult> {
+    return watchRange(this, pk, filter, opts);
+  }
+
+  /**
+   * Read-modify-write: reads the item, gives `fn` every concurrent value, writes what it
+   * returns with the token of that read, so the write supersedes (resolves) them all. `null`
+   * deletes, `undefined` writes nothing. Returns what was written. Not a transaction: a write
+   * by someone else between the read and the write survives beside this one, as a sibling that
+   * the next `update` gets to resolve.
+   */
+  async update(pk: string, sk: string, fn: Resolver, opts: CallOptions = {}): Promise<Value | undefined> {
+    const item = await this.readItem(pk, sk, opts);
+    const next = await fn(item === undefined ? [] : item.values.filter(isLive), item);
+    if (next === undefined) return undefined;
+    if (next === null) {
+      if (item !== undefined && !item.values.every((v) => v === null)) await this.deleteItem(pk, sk, item.token, opts);
+      return null;
+    }
+    const bytes = toBytes(next);
+    await this.insertItem(pk, sk, bytes, item?.token, opts);
+    return bytes;
+  }
+
+  /**
+   * A presigned ReadItem URL: anyone holding it can GET the item (no credentials, no headers)
+   * until it expires, e.g. a link in a page or `curl`. The answer is ReadItem's: when the GET
+   * accepts any type (browsers and fetch do) or binary, the raw value if the item has exactly
+   * one, else the JSON array of base64 values; the token in `X-Garage-Causality-Token`.
+   */
+  async presignReadItem(pk: string, sk: string, opts: PresignOptions = {}): Promise<string> {
+    if (needsBatch(pk, sk)) {
+      throw new K2vError('InvalidArgument', `presignReadItem cannot address ${JSON.stringify(pk)}/${JSON.stringify(sk)} (empty key, or a partition key "." or "..")`);
+    }
+    const expiresIn = opts.expiresIn ?? 3600;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new K2vError('InvalidArgument', `expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}, not ${expiresIn}`);
+    }
+    const path = requestPath(this.transport, pk);
+    const query: [string, string][] = [['sort_key', sk]];
+    const auth = await this.transport.signer.presign(
+      { method: 'GET', host: this.endpoint.host, path, query, date: opts.date ?? new Date() },
+      expiresIn,
+    );
+    return this.endpoint.origin + path + '?' + formatQuery([...query, ...auth]);
   }
 }
 

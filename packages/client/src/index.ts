@@ -3,7 +3,9 @@
  * browsers, with no dependencies: SigV4 through WebCrypto, requests through fetch.
  */
 export { K2vClient } from './client.js';
-export type { InsertEntry, PollOptions, PollRangeQuery, PollRangeResult, RangeFilter } from './client.js';
+export type { InsertEntry, PollOptions, PollRangeQuery, PollRangeResult, PresignOptions, RangeFilter, Resolver } from './call-shapes.js';
+export type { ItemsFilter, PartitionsFilter } from './iterate.js';
+export type { Watch, WatchItemOptions, WatchOptions, WatchRangeOptions } from './watch.js';
 export { K2vError } from './errors.js';
 export type { ClientErrorCode, K2vErrorCode } from './errors.js';
 export { causalityToken, EMPTY_TOKEN } from './items.js';

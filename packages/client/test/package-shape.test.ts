@@ -3,6 +3,7 @@
  * in the library's source (browsers have none), a types-only wire module, and the exports map.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { it } from 'node:test';
@@ -59,4 +60,14 @@ it('package.json: no dependencies, ESM, exports . and ./wire with types', async 
   const mod = (await import('k2v-client')) as Record<string, unknown>;
   assert.equal(typeof mod['K2vClient'], 'function');
   assert.deepEqual(Object.keys(await import('k2v-client/wire')), []);
+});
+
+it('the published tarball holds the built library, its declarations and the README, no tests', () => {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+  const [pack] = JSON.parse(out) as { files: { path: string }[] }[];
+  const files = pack!.files.map((f) => f.path);
+  for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/wire.d.ts', 'dist/src/sigv4/signer.js']) {
+    assert.ok(files.includes(f), `${f} is published`);
+  }
+  assert.deepEqual(files.filter((f) => !f.startsWith('dist/src/') && f !== 'package.json' && f !== 'README.md'), []);
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EMPTY_TOKEN, K2vError, type K2vErrorCode } from 'k2v-client';
-import { blackHole, tcpRelay, unavailableFirst } from '../support/proxy.js';
+import { blackHole, tcpRelay, httpRelay } from '../support/proxy.js';
 import { startServer, str, uniquePk, useServer, type TestServer } from '../support/server.js';
 
 const isCode = (code: K2vErrorCode) => (e: unknown) => e instanceof K2vError && e.code === code && e.status === 0;
@@ -64,7 +64,7 @@ describe('retries', () => {
     const pk = uniquePk('retry');
     await ts.client().insertItem(pk, 'k', 'v');
 
-    const reads = await unavailableFirst(ts.endpoint, 2);
+    const reads = await httpRelay(ts.endpoint, 2);
     try {
       const item = await ts.client({ endpoint: reads.url, retry: { minDelayMs: 10 } }).readItem(pk, 'k');
       assert.deepEqual(item?.values.map(str), ['v']);
@@ -73,7 +73,7 @@ describe('retries', () => {
       await reads.close();
     }
 
-    const writes = await unavailableFirst(ts.endpoint, 1);
+    const writes = await httpRelay(ts.endpoint, 1);
     try {
       const k2v = ts.client({ endpoint: writes.url, retry: { minDelayMs: 10 } });
       await assert.rejects(k2v.insertItem(pk, 'w', 'v'), (e: unknown) => e instanceof K2vError && e.code === 'ServiceUnavailable' && e.status === 503);
@@ -85,7 +85,7 @@ describe('retries', () => {
   });
 
   it('a read gives up after its retries with the last answer: 503 ServiceUnavailable', async () => {
-    const relay = await unavailableFirst(ts.endpoint, 100);
+    const relay = await httpRelay(ts.endpoint, 100);
     try {
       const k2v = ts.client({ endpoint: relay.url, retry: { retries: 2, minDelayMs: 10 } });
       await assert.rejects(k2v.readIndex(), (e: unknown) => e instanceof K2vError && e.code === 'ServiceUnavailable' && e.retryable);
