@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { b64, deleteItem, putItem, readItem, uniquePk, useTestServer } from './harness.js';
 import { clientEnv, runK2v, type Run } from './support-cli.js';
-import { freePort } from './support-process.js';
+import { eventually, within } from './support-http.js';
+import { freePort, spawnCli, type Cli } from './support-process.js';
 
 const ts = useTestServer();
 
@@ -250,10 +251,63 @@ describe('command line', () => {
     assertCleanFailure(await k2v(['read', 'p', 's', '-b', '-j']), 2, /^k2v: one output format only: --b64 and --json were given$/);
     assertCleanFailure(await k2v(['read-range', 'p', '-l', 'ten']), 2, /must be a whole number/);
     assertCleanFailure(await k2v(['read']), 2, /^k2v: missing partition key/);
-    for (const verb of ['insert', 'read', 'delete', 'poll-item', 'poll-range', 'read-index', 'read-range', 'delete-range', 'list']) {
+    for (const verb of ['insert', 'read', 'delete', 'poll-item', 'poll-range', 'read-index', 'read-range', 'delete-range', 'list', 'watch']) {
       const r = await runK2v([verb, '--help']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.text(), new RegExp(`\nExamples?:\n(  .*\n)*  .*\\bk2v ${verb} `), verb);
     }
+  });
+});
+
+describe('watch', () => {
+  const lines = (cli: Cli): string[] => cli.stdout().split('\n').filter((l) => l !== '');
+
+  test('watch <pk> -j: the current items, then each change as a JSON line, until SIGINT (exit 0)', async () => {
+    const pk = uniquePk('watch');
+    await putItem(ts, pk, 'a', 'A');
+    const cli = spawnCli(['watch', pk, '-j', '-T', '30'], clientEnv(ts));
+    try {
+      await eventually(() => lines(cli).length >= 1, 30_000, 'initial state');
+      const first = await token(pk, 'a');
+      await putItem(ts, pk, 'b', 'B');
+      await eventually(() => lines(cli).length >= 2, 30_000, 'the change');
+      await deleteItem(ts, pk, 'a', await token(pk, 'a'));
+      await eventually(() => lines(cli).length >= 3, 30_000, 'the delete');
+      assert.deepEqual(
+        lines(cli).map((l) => JSON.parse(l) as unknown),
+        [
+          { causality: first, partition_key: pk, sort_key: 'a', value: [b64('A')] },
+          { causality: await token(pk, 'b'), partition_key: pk, sort_key: 'b', value: [b64('B')] },
+          { causality: await token(pk, 'a'), partition_key: pk, sort_key: 'a', value: [null] },
+        ],
+      );
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    assert.equal(await within(cli.exited, 20_000, 'exit after SIGINT'), 0, cli.stderr());
+    assert.equal(cli.stderr(), '');
+  });
+
+  test('watch <pk> <sk> --since TOKEN: human blocks of the one item as it changes', async () => {
+    const pk = uniquePk('watch-item');
+    await putItem(ts, pk, 'k', 'v1');
+    await putItem(ts, pk, 'other', 'x');
+    const v1 = await token(pk, 'k');
+    const cli = spawnCli(['watch', pk, 'k', '--since', v1, '-T', '30'], clientEnv(ts));
+    try {
+      // The watch polls with v1's token, so the write wakes it whether the poll arrived first or not.
+      await putItem(ts, pk, 'k', 'v2', v1);
+      await eventually(() => cli.stdout().includes('v2'), 30_000, 'the change');
+      assert.equal(cli.stdout(), `sort_key: k\ncausality: ${await token(pk, 'k')}\n  value(utf-8): v2\n`);
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    assert.equal(await within(cli.exited, 20_000, 'exit after SIGTERM'), 0, cli.stderr());
+  });
+
+  test('a watch refused by the server ends with the contract code (exit 1)', async () => {
+    const cli = spawnCli(['watch', 'pk', '-j'], { ...clientEnv(ts), K2V_BUCKET: 'no-such-bucket' });
+    assert.equal(await within(cli.exited, 30_000, 'exit'), 1);
+    assert.match(cli.stderr(), /^k2v: NoSuchBucket: /);
   });
 });

@@ -1,6 +1,7 @@
 /** Every client verb of `k2v`, in the order `k2v --help` lists them. */
 import type { Command } from 'commander';
 import { deleteVerb, insertVerb, pollItemVerb, readVerb } from './item-verbs.js';
+import { watchVerb } from './watch-verb.js';
 import { deleteRangeVerb, listVerb, pollRangeVerb, readIndexVerb, readRangeVerb } from './range-verbs.js';
 
 export const clientVerbs = (): Command[] => [
@@ -13,4 +14,5 @@ export const clientVerbs = (): Command[] => [
   readRangeVerb(),
   deleteRangeVerb(),
   listVerb(),
+  watchVerb(),
 ];
