@@ -4,6 +4,7 @@
  * endpoint (the server's default `--admin-bind`) and no token.
  */
 import { Command, Option } from 'commander';
+import { out } from '../run-action.js';
 import { AdminClient } from './admin-client.js';
 
 export const DEFAULT_ADMIN_ENDPOINT = 'http://127.0.0.1:3903';
@@ -38,4 +39,14 @@ export function adminVerb(name: string, description: string): Command {
     .addOption(new Option('--admin-endpoint <url>', `admin API URL (env K2V_ADMIN_ENDPOINT; default ${DEFAULT_ADMIN_ENDPOINT})`))
     .addOption(new Option('--admin-token <token>', 'admin API bearer token (env K2V_ADMIN_TOKEN)'))
     .option('--json', 'print the admin API answer as JSON instead of a table');
+}
+
+/** The flags every `key`/`bucket` verb has. */
+export interface AdminVerbFlags extends AdminFlags {
+  json?: boolean;
+}
+
+/** A verb's result: the admin API's answer as JSON with `--json`, else the human text. */
+export function show(flags: AdminVerbFlags, answer: unknown, human: () => string): void {
+  out(flags.json === true ? JSON.stringify(answer, null, 2) + '\n' : human());
 }

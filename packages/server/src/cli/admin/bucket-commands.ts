@@ -4,15 +4,13 @@
  */
 import { Command } from 'commander';
 import { CliError, usageError } from '../cli-error.js';
-import { out, runAction } from '../run-action.js';
-import { adminClient, adminVerb, type AdminFlags } from './admin-settings.js';
+import { runAction } from '../run-action.js';
+import { adminClient, adminVerb, show, type AdminVerbFlags } from './admin-settings.js';
 import { bucketInfoText, bucketListTable } from './admin-tables.js';
 import { confirm } from './confirm.js';
 import { resolveBucket, resolveKey } from './resolve.js';
 
-interface Flags extends AdminFlags {
-  json?: boolean;
-}
+type Flags = AdminVerbFlags;
 
 interface PermFlags extends Flags {
   key: string;
@@ -21,8 +19,6 @@ interface PermFlags extends Flags {
   owner?: boolean;
 }
 
-const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2) + '\n');
-
 export function bucketCommand(): Command {
   const bucket = new Command('bucket').description('manage buckets through the admin API (the verbs of `garage bucket`)');
 
@@ -30,8 +26,7 @@ export function bucketCommand(): Command {
     adminVerb('list', 'list buckets').action(
       runAction(async (flags: Flags) => {
         const buckets = await adminClient(flags).listBuckets();
-        if (flags.json) printJson(buckets);
-        else out(bucketListTable(buckets));
+        show(flags, buckets, () => bucketListTable(buckets));
       }),
     ),
   );
@@ -42,8 +37,7 @@ export function bucketCommand(): Command {
       .action(
         runAction(async (name: string, flags: Flags) => {
           const info = await resolveBucket(adminClient(flags), name);
-          if (flags.json) printJson(info);
-          else out(bucketInfoText(info));
+          show(flags, info, () => bucketInfoText(info));
         }),
       ),
   );
@@ -54,8 +48,7 @@ export function bucketCommand(): Command {
       .action(
         runAction(async (name: string, flags: Flags) => {
           const info = await adminClient(flags).createBucket({ globalAlias: name });
-          if (flags.json) printJson(info);
-          else out(`Bucket ${name} was created.\n`);
+          show(flags, info, () => `Bucket ${name} was created.\n`);
         }),
       ),
   );
@@ -70,8 +63,7 @@ export function bucketCommand(): Command {
           const info = await resolveBucket(admin, name);
           await confirm(`delete bucket ${name} (${info.id})`, flags.yes === true);
           await admin.deleteBucket(info.id);
-          if (flags.json) printJson({ id: info.id, deleted: true });
-          else out(`Bucket ${name} was deleted.\n`);
+          show(flags, { id: info.id, deleted: true }, () => `Bucket ${name} was deleted.\n`);
         }),
       ),
   );
@@ -94,8 +86,7 @@ export function bucketCommand(): Command {
           } else {
             info = await admin.addGlobalAlias(target.id, newName);
           }
-          if (flags.json) printJson(info);
-          else out(`Alias ${newName} now points to bucket ${target.id}${where}\n`);
+          show(flags, info, () => `Alias ${newName} now points to bucket ${target.id}${where}\n`);
         }),
       ),
   );
@@ -119,8 +110,7 @@ export function bucketCommand(): Command {
             const target = await admin.getBucket({ globalAlias: name });
             info = await admin.removeGlobalAlias(target.id, name);
           }
-          if (flags.json) printJson(info);
-          else out(`Alias ${name} no longer points to bucket ${info.id}${where}\n`);
+          show(flags, info, () => `Alias ${name} no longer points to bucket ${info.id}${where}\n`);
         }),
       ),
   );
@@ -143,12 +133,8 @@ export function bucketCommand(): Command {
             const info = allow
               ? await admin.allowKey(target.id, key.accessKeyId, perms)
               : await admin.denyKey(target.id, key.accessKeyId, perms);
-            if (flags.json) {
-              printJson(info);
-              return;
-            }
             const now = info.keys.find((k) => k.accessKeyId === key.accessKeyId)?.permissions ?? { read: false, write: false, owner: false };
-            out(`New permissions for ${key.accessKeyId} on ${name}: read ${now.read}, write ${now.write}, owner ${now.owner}.\n`);
+            show(flags, info, () => `New permissions for ${key.accessKeyId} on ${name}: read ${now.read}, write ${now.write}, owner ${now.owner}.\n`);
           }),
         ),
     );

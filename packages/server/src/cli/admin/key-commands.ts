@@ -4,17 +4,13 @@
  */
 import { Command } from 'commander';
 import { usageError } from '../cli-error.js';
-import { out, runAction } from '../run-action.js';
-import { adminClient, adminVerb, type AdminFlags } from './admin-settings.js';
+import { runAction } from '../run-action.js';
+import { adminClient, adminVerb, show, type AdminVerbFlags } from './admin-settings.js';
 import { keyInfoText, keyListTable } from './admin-tables.js';
 import { confirm } from './confirm.js';
 import { resolveKey } from './resolve.js';
 
-interface Flags extends AdminFlags {
-  json?: boolean;
-}
-
-const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2) + '\n');
+type Flags = AdminVerbFlags;
 
 export function keyCommand(): Command {
   const key = new Command('key').description('manage access keys through the admin API (the verbs of `garage key`)');
@@ -23,8 +19,7 @@ export function keyCommand(): Command {
     adminVerb('list', 'list access keys').action(
       runAction(async (flags: Flags) => {
         const keys = await adminClient(flags).listKeys();
-        if (flags.json) printJson(keys);
-        else out(keyListTable(keys));
+        show(flags, keys, () => keyListTable(keys));
       }),
     ),
   );
@@ -36,8 +31,7 @@ export function keyCommand(): Command {
       .action(
         runAction(async (pattern: string, flags: Flags & { showSecret?: boolean }) => {
           const info = await resolveKey(adminClient(flags), pattern, flags.showSecret === true);
-          if (flags.json) printJson(info);
-          else out(keyInfoText(info));
+          show(flags, info, () => keyInfoText(info));
         }),
       ),
   );
@@ -48,8 +42,7 @@ export function keyCommand(): Command {
       .action(
         runAction(async (name: string, flags: Flags) => {
           const info = await adminClient(flags).createKey(name);
-          if (flags.json) printJson(info);
-          else out(keyInfoText(info));
+          show(flags, info, () => keyInfoText(info));
         }),
       ),
   );
@@ -63,8 +56,7 @@ export function keyCommand(): Command {
           const admin = adminClient(flags);
           const found = await resolveKey(admin, pattern);
           const info = await admin.updateKey(found.accessKeyId, { name: newName });
-          if (flags.json) printJson(info);
-          else out(keyInfoText(info));
+          show(flags, info, () => keyInfoText(info));
         }),
       ),
   );
@@ -79,8 +71,7 @@ export function keyCommand(): Command {
           const found = await resolveKey(admin, pattern);
           await confirm(`delete key ${found.accessKeyId} (${found.name})`, flags.yes === true);
           await admin.deleteKey(found.accessKeyId);
-          if (flags.json) printJson({ accessKeyId: found.accessKeyId, deleted: true });
-          else out(`Key ${found.accessKeyId} was deleted successfully.\n`);
+          show(flags, { accessKeyId: found.accessKeyId, deleted: true }, () => `Key ${found.accessKeyId} was deleted successfully.\n`);
         }),
       ),
   );
@@ -97,8 +88,7 @@ export function keyCommand(): Command {
             const found = await resolveKey(admin, pattern);
             const change = { createBucket: true };
             const info = await admin.updateKey(found.accessKeyId, allow ? { allow: change } : { deny: change });
-            if (flags.json) printJson(info);
-            else out(keyInfoText(info));
+            show(flags, info, () => keyInfoText(info));
           }),
         ),
     );
@@ -114,8 +104,7 @@ export function keyCommand(): Command {
         runAction(async (keyId: string, secret: string, flags: Flags & { name: string; yes?: boolean }) => {
           await confirm(`import key ${keyId}`, flags.yes === true);
           const info = await adminClient(flags).importKey(keyId, secret, flags.name);
-          if (flags.json) printJson(info);
-          else out(keyInfoText(info));
+          show(flags, info, () => keyInfoText(info));
         }),
       ),
   );
