@@ -6,7 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { putItem, useTestServer } from './harness.js';
-import { adminEnv, runK2v, type Run } from './support-cli.js';
+import { existsSync } from 'node:fs';
+import { adminEnv, runK2v, runProcess, type Run } from './support-cli.js';
+import { K2V_BIN } from './support-process.js';
 
 const ts = useTestServer();
 
@@ -91,6 +93,25 @@ describe('k2v key', () => {
     const key = await okJson<KeyJson>('key', 'create', 'keep-me');
     assertCleanFailure(await k2v('key', 'delete', key.accessKeyId), 1, /^k2v: delete key .*add --yes to confirm/);
     assert.equal((await okJson<KeyJson>('key', 'info', key.accessKeyId)).name, 'keep-me');
+  });
+
+  test('on a terminal, delete asks: "n" keeps the key, "y" deletes it', { skip: existsSync('/usr/bin/script') ? false : 'needs script(1) from util-linux for a terminal' }, async () => {
+    const key = await okJson<KeyJson>('key', 'create', 'ask-me');
+    // script(1) runs the command on a pseudo-terminal and feeds it our stdin.
+    const onTty = (answer: string) =>
+      runProcess('/usr/bin/script', ['-qec', `'${process.execPath}' '${K2V_BIN}' key delete ${key.accessKeyId}`, '/dev/null'], {
+        env: adminEnv(ts),
+        input: answer,
+      });
+    const no = await onTty('n\n');
+    assert.equal(no.code, 1, no.text());
+    assert.match(no.text(), new RegExp(`delete key ${key.accessKeyId} \\(ask-me\\)\\? \\[y/N\\]`));
+    assert.match(no.text(), /not confirmed, nothing done/);
+    assert.equal((await okJson<KeyJson>('key', 'info', key.accessKeyId)).name, 'ask-me');
+    const yes = await onTty('y\n');
+    assert.equal(yes.code, 0, yes.text());
+    assert.match(yes.text(), new RegExp(`Key ${key.accessKeyId} was deleted successfully.`));
+    assertCleanFailure(await k2v('key', 'info', key.accessKeyId), 1, /^k2v: no key matches/);
   });
 
   test('ambiguous and unknown keys, allow without a flag', async () => {
