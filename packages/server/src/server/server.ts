@@ -9,8 +9,10 @@ import { parseBindAddress } from '../config/bind-address.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
 import { createGuardedServer } from './http-guards.js';
+import { keyLimitsProblem } from './key-limits.js';
 import { formatBound, listen } from './listen.js';
 import { openStore, storageOf } from './open-store.js';
+import { StartupError } from './startup-error.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
@@ -22,6 +24,11 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
   });
+  const limitsProblem = keyLimitsProblem(config.limits, store.keyLimits);
+  if (limitsProblem !== undefined) {
+    await store.close();
+    throw new StartupError(limitsProblem);
+  }
   const polls = new PollRegistry();
   const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log });
   const adminHandler = createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log });

@@ -21,20 +21,20 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RootDatabase } from 'lmdb';
-import type { DvvsItem } from '../../k2v/dvvs.js';
 import type { RangeSpec } from '../../k2v/range.js';
 import { StoreError } from '../errors.js';
+import type { ItemView } from '../item-view.js';
 import type { MetadataStore } from '../metadata.js';
-import type { ChangeListener, ItemChange, ItemWrite, Snapshot, Store } from '../store.js';
+import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store } from '../store.js';
 import { deleteChunk } from './delete-range.js';
 import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
-import { ItemTxn } from './item-txn.js';
-import { bucketBytes, bucketCountKey } from './keys.js';
+import { applyWrites } from './apply-writes.js';
+import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
-import { readItem } from './read-item.js';
-import { Subscriptions } from './subscriptions.js';
+import { readItemView } from './read-item.js';
+import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
 import type { ViewDbs } from './view-dbs.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
@@ -51,9 +51,13 @@ export interface LmdbStoreParts {
   readonly gcIntervalMs: number;
 }
 
+/** The longest keys the key layout can hold (keys.ts). */
+const LMDB_KEY_LIMITS: KeyLimits = { maxPartitionKeyBytes: MAX_PARTITION_KEY_BYTES, maxSortKeyBytes: MAX_SORT_KEY_BYTES };
+
 export class LmdbStore implements Store {
   readonly nodeId: bigint;
   readonly meta: MetadataStore;
+  readonly keyLimits = LMDB_KEY_LIMITS;
   private readonly env: RootDatabase;
   private readonly db: ItemsDb;
   private readonly views: ViewDbs;
@@ -64,9 +68,6 @@ export class LmdbStore implements Store {
   private readonly subs: Subscriptions;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly snapshots = new Set<LmdbSnapshot>();
-  private readonly forgetSnapshot = (s: LmdbSnapshot): void => {
-    this.snapshots.delete(s);
-  };
   private closing: Promise<void> | undefined;
   private commitFailed = false;
   private commits = 0;
@@ -84,7 +85,7 @@ export class LmdbStore implements Store {
     this.logger = parts.logger;
     this.gcDelayMs = parts.tombstoneGcDelayMs;
     this.subs = new Subscriptions((err, change) =>
-      this.logger.error({ err, bucketId: change.bucketId, pk: change.pk, sk: change.sk }, 'change listener threw'),
+      this.logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
     (this.env as unknown as AfterCommitEmitter).on('aftercommit', (info) => {
       if (info?.txnId !== undefined) this.commits++;
@@ -98,27 +99,32 @@ export class LmdbStore implements Store {
     return this.commits;
   }
 
-  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
-    this.checkOpen();
-    return readItem(this.db, bucketId, pk, sk, undefined);
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
+    try {
+      this.checkOpen();
+      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  snapshot(): Snapshot {
+  async read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
     this.checkOpen();
-    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId, this.forgetSnapshot);
+    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId);
     this.snapshots.add(snap);
-    return snap;
+    try {
+      return await fn(snap);
+    } finally {
+      snap.close();
+      this.snapshots.delete(snap);
+    }
   }
 
   write(bucketId: string, writes: readonly ItemWrite[]): Promise<void> {
     return this.track(async () => {
       bucketBytes(bucketId);
       if (writes.length === 0) return;
-      const changes = await this.transact(() => {
-        const txn = new ItemTxn(this.w, bucketId);
-        for (const x of writes) txn.apply(x.pk, x.sk, x.ct, x.value);
-        return txn.flush();
-      });
+      const changes = await this.transact(() => applyWrites(this.w, bucketId, writes));
       this.publish(changes);
     });
   }
@@ -139,13 +145,18 @@ export class LmdbStore implements Store {
     });
   }
 
-  subscribe(bucketId: string, pk: string, listener: ChangeListener): () => void {
-    return this.subs.subscribe(bucketId, pk, listener);
+  /** In-process: no change is ever missed, so `onResync` is never called. */
+  subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void {
+    return this.subs.subscribe(bucketId, pk, onChange, onResync);
   }
 
-  bucketHasItems(bucketId: string): boolean {
-    this.checkOpen();
-    return this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined;
+  bucketHasItems(bucketId: string): Promise<boolean> {
+    try {
+      this.checkOpen();
+      return Promise.resolve(this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   healthy(): boolean {
