@@ -3,7 +3,7 @@
  * measured in this run.
  */
 import { f0, f1, f2, MB, medianRun, ms, ratio } from './format.js';
-import type { Results, ScaleRow } from './report.js';
+import type { Results, ScaleRow } from './results.js';
 
 export interface TargetCheck {
   readonly target: string;

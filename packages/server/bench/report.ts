@@ -1,46 +1,11 @@
 /**
- * The benchmark's results and their markdown report: printed, and written to
+ * The markdown report of the benchmark's results (results.ts): printed, and written to
  * bench/results/<date>.md. Every figure is also a ratio to references measured in the same run.
  */
-import type { MachineInfo } from './machine.js';
-import type { Options } from './options.js';
+import type { Results } from './results.js';
 import type { Measured } from './workloads/drive.js';
-import type { MixResult } from './workloads/mix.js';
-import type { ChurnResult, IdlePollsResult, WakeupResult } from './workloads/polls.js';
 import { cpus, f0, f1, f2, MB, mb, medianRun, ms, ratio } from './format.js';
 import { targetChecks } from './report-targets.js';
-
-export interface ThroughputRow {
-  readonly workload: string;
-  /** The bare server, measured just before this row's K2V run. */
-  readonly bare?: Measured | undefined;
-  readonly k2v: Measured | undefined;
-  readonly etcdLabel?: string;
-  readonly etcd?: Measured | undefined;
-}
-
-export interface ScaleRow {
-  readonly items: number;
-  readonly readItem?: Measured;
-  readonly insertItem?: Measured;
-  readonly preloadSeconds: number;
-}
-
-export interface Results {
-  readonly started: Date;
-  readonly machine: MachineInfo;
-  readonly opts: Options;
-  /** Every measurement of the bare server (one before each throughput workload). */
-  readonly bareRuns: Measured[];
-  readonly rows: ThroughputRow[];
-  readonly idle: IdlePollsResult[];
-  wakeup?: WakeupResult;
-  churn?: ChurnResult;
-  mix?: MixResult;
-  mixBare?: Measured | undefined;
-  readonly scale: ScaleRow[];
-  readonly notes: string[];
-}
 
 function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './context.js';
 import type { RequestFile } from './load/request-file.js';
 import type { WorkloadName } from './options.js';
-import type { Results, ScaleRow } from './report.js';
+import type { Results, ScaleRow } from './results.js';
 import { K2vSigner } from './sign.js';
 import { spawnUntil, stopChild } from './targets/child-process.js';
 import { EtcdTarget } from './targets/etcd-target.js';

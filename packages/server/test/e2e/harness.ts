@@ -22,6 +22,14 @@ import path from 'node:path';
 import { after, before } from 'node:test';
 import aws4 from 'aws4';
 import { AwsV4Signer } from 'aws4fetch';
+import type {
+  BatchItem,
+  ErrorBody,
+  IndexEntry,
+  InsertBatchEntry,
+  ReadBatchResult,
+  ReadIndexResult,
+} from 'k2v-client/wire';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import { tcpAddress, type RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
@@ -451,6 +459,11 @@ export function useTestServer(overrides: Partial<ServerConfig> = {}, setup?: () 
 
 // ---- small K2V helpers shared by the e2e tests -------------------------------------------------
 
+// The wire shapes are typed once, in the client package (types only).
+export type { ErrorBody, IndexEntry, ReadBatchResult, ReadIndexResult };
+export type BatchEntry = InsertBatchEntry;
+export type ReadBatchItem = BatchItem;
+
 export const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 export const unb64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 
@@ -491,38 +504,10 @@ export async function readItem(
   return { values, ct: ct(res) };
 }
 
-export interface BatchEntry {
-  pk: string;
-  sk: string;
-  ct?: string | null;
-  v?: string | null;
-}
-
 /** InsertBatch; asserts 204. */
 export async function insertBatch(ts: TestServer, entries: BatchEntry[]): Promise<void> {
   const res = await ts.request({ method: 'POST', path: `/${ts.bucket}`, body: JSON.stringify(entries) });
   if (res.status !== 204) throw new Error(`InsertBatch: ${res.status} ${res.text()}`);
-}
-
-export interface ReadBatchItem {
-  sk: string;
-  ct: string;
-  v: (string | null)[];
-}
-
-export interface ReadBatchResult {
-  partitionKey: string;
-  prefix: string | null;
-  start: string | null;
-  end: string | null;
-  limit: number | null;
-  reverse: boolean;
-  singleItem: boolean;
-  conflictsOnly: boolean;
-  tombstones: boolean;
-  items: ReadBatchItem[];
-  more: boolean;
-  nextStart: string | null;
 }
 
 /** ReadBatch (POST ?search); asserts 200. */
@@ -532,38 +517,11 @@ export async function readBatch(ts: TestServer, queries: unknown[]): Promise<Rea
   return res.json<ReadBatchResult[]>();
 }
 
-export interface IndexEntry {
-  pk: string;
-  entries: number;
-  conflicts: number;
-  values: number;
-  bytes: number;
-}
-
-export interface ReadIndexResult {
-  prefix: string | null;
-  start: string | null;
-  end: string | null;
-  limit: number | null;
-  reverse: boolean;
-  partitionKeys: IndexEntry[];
-  more: boolean;
-  nextStart: string | null;
-}
-
 /** ReadIndex with a raw query string (without `?`); asserts 200. */
 export async function readIndex(ts: TestServer, query = ''): Promise<ReadIndexResult> {
   const res = await ts.request({ path: `/${ts.bucket}${query === '' ? '' : '?' + query}` });
   if (res.status !== 200) throw new Error(`ReadIndex: ${res.status} ${res.text()}`);
   return res.json<ReadIndexResult>();
-}
-
-/** The JSON error body, checked for the four contract fields and exact Content-Type. */
-export interface ErrorBody {
-  code: string;
-  message: string;
-  region: string;
-  path: string;
 }
 
 /** A unique partition key per test, so tests never see each other's items. */
