@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import type { Logger } from 'pino';
+import type { ServerConfig } from '../config/config.js';
 import { ConfigError } from '../config/config-error.js';
 import { credentialsPath } from '../config/data-dir-files.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
@@ -74,7 +75,7 @@ export async function runServer(input: SettingsInput): Promise<void> {
   }
 }
 
-async function firstRunCredentials(server: RunningServer, config: LoadedConfig['config'], tokenFrom: AdminTokenOrigin, log: Logger): Promise<void> {
+async function firstRunCredentials(server: RunningServer, config: ServerConfig, tokenFrom: AdminTokenOrigin, log: Logger): Promise<void> {
   if (firstCredentialsPending(server, config, tokenFrom)) {
     const creds = await createFirstCredentials(server, config);
     log.info({ accessKeyId: creds.accessKeyId, bucket: 'default', file: creds.file }, 'first run: created an admin token, an access key and the bucket "default"');

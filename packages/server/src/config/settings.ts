@@ -6,6 +6,9 @@
  *
  * TOML keys with `garage: true` are Garage's (`garage.toml` is read as it is) and keep Garage's
  * meaning; the others live in our own section, `[k2v_server]`, where an unknown key is an error.
+ * PostgreSQL (issue 11) adds `"postgres"` to DB_ENGINES (and drops its refusal below) and a row
+ * `postgresUrl` (`postgres_url` at the top level beside `db_engine`, `K2V_POSTGRES_URL`,
+ * `--postgres-url`, secret); server/open-store.ts then opens it.
  */
 import { DEFAULT_CONNECTION_LIMITS } from './limits.js';
 import { bindAddress, boolean, byteSize, oneOf, text, wholeNumber, type ValueType } from './value-types.js';
