@@ -82,9 +82,14 @@ async function main(): Promise<void> {
       case 'recordCommits':
         // Subscribed before any watcher of the partition, so it runs first when a change is published.
         recorders.push(
-          store.subscribe(req.bucketId, req.pk, (c) => {
-            commitTimes.set(`${c.pk}\n${c.sk}`, process.hrtime.bigint());
-          }),
+          store.subscribe(
+            req.bucketId,
+            req.pk,
+            (c) => {
+              commitTimes.set(`${c.pk}\n${c.sk}`, process.hrtime.bigint());
+            },
+            () => undefined,
+          ),
         );
         return {};
       case 'commitTimes': {

@@ -53,12 +53,15 @@ export interface Snapshot {
   close(): void;
 }
 
-/** A committed, durable change to one item, delivered to subscribers after the commit is on disk. */
+/**
+ * A committed, durable change to one item, delivered to subscribers after the commit is on disk.
+ * Only the item's name: listeners re-read what they need, and a networked backend can carry it in
+ * a notification (PostgreSQL NOTIFY payloads are at most 8000 bytes).
+ */
 export interface ItemChange {
   readonly bucketId: string;
   readonly pk: string;
   readonly sk: string;
-  readonly item: DvvsItem;
 }
 
 export type ChangeListener = (change: ItemChange) => void;
@@ -87,8 +90,13 @@ export interface Store {
    */
   deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number>;
 
-  /** Subscribes to durable changes of one partition; returns the unsubscribe function. */
-  subscribe(bucketId: string, pk: string, listener: ChangeListener): () => void;
+  /**
+   * Subscribes to durable changes of one partition; returns the unsubscribe function. `onResync`
+   * means "changes may have been missed (e.g. a lost notification connection): re-read"; a
+   * subscriber re-checks what it watches, as after a change. Changes committed after `subscribe`
+   * returns are always delivered (or followed by `onResync`).
+   */
+  subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void;
 
   /** True while any K2V item (tombstones included) remains in the bucket. */
   bucketHasItems(bucketId: string): boolean;

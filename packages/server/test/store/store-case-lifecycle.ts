@@ -17,6 +17,8 @@ import {
   type StoreUnderTest,
 } from './store-case-support.js';
 
+const none = (): void => undefined;
+
 export function lifecycleCases(newStore: NewStore): void {
   describe('subscriptions', () => {
     let h: StoreUnderTest;
@@ -29,15 +31,20 @@ export function lifecycleCases(newStore: NewStore): void {
 
     it('notifies once per changed item of the partition, after the write is visible', async () => {
       const b = newBucketId();
-      const got: ItemChange[] = [];
-      const unsubscribe = store.subscribe(b, 'p', (c) => {
-        assert.deepEqual(texts(store.getItem(c.bucketId, c.pk, c.sk)), texts(c.item), 'visible when notified');
-        got.push(c);
-      });
+      const got: [ItemChange, (string | null)[] | undefined][] = [];
+      const unsubscribe = store.subscribe(
+        b,
+        'p',
+        (c) => {
+          // visible when notified
+          got.push([c, texts(store.getItem(c.bucketId, c.pk, c.sk))]);
+        },
+        () => assert.fail('no resync in-process'),
+      );
       await store.write(b, [put('p', 'a', '1'), put('p', 'a', '2'), put('p', 'b', '3'), put('q', 'a', 'x')]);
       await store.write(newBucketId(), [put('p', 'a', 'other bucket')]);
       assert.deepEqual(
-        got.map((c) => [c.bucketId, c.pk, c.sk, texts(c.item)]),
+        got.map(([c, seen]) => [c.bucketId, c.pk, c.sk, seen]),
         [
           [b, 'p', 'a', ['1', '2']],
           [b, 'p', 'b', ['3']],
@@ -53,7 +60,7 @@ export function lifecycleCases(newStore: NewStore): void {
       const b = newBucketId();
       await store.write(b, [put('p', 'a', '1'), put('p', 'b', '2')]);
       const got: string[] = [];
-      const unsubscribe = store.subscribe(b, 'p', (c) => got.push(`${c.sk}=${JSON.stringify(texts(c.item))}`));
+      const unsubscribe = store.subscribe(b, 'p', (c) => got.push(`${c.sk}=${JSON.stringify(texts(store.getItem(b, c.pk, c.sk)))}`), none);
       await store.deleteRange(b, 'p', { reverse: false });
       await assert.rejects(store.write(b, [put('p', 'c', 'x', new Map([[store.nodeId, 1n << 62n]]))]));
       unsubscribe();
@@ -66,11 +73,16 @@ export function lifecycleCases(newStore: NewStore): void {
       const listener = (): void => {
         calls++;
       };
-      const un1 = store.subscribe(b, 'p', listener);
-      const un2 = store.subscribe(b, 'p', listener);
-      const un3 = store.subscribe(b, 'p', () => {
-        throw new Error('listener bug');
-      });
+      const un1 = store.subscribe(b, 'p', listener, none);
+      const un2 = store.subscribe(b, 'p', listener, none);
+      const un3 = store.subscribe(
+        b,
+        'p',
+        () => {
+          throw new Error('listener bug');
+        },
+        none,
+      );
       await store.write(b, [put('p', 'a', '1')]);
       assert.equal(calls, 2);
       un1();
@@ -83,7 +95,7 @@ export function lifecycleCases(newStore: NewStore): void {
     it('lets 10 000 subscribers come and go', async () => {
       const b = newBucketId();
       let calls = 0;
-      const subs = Array.from({ length: 10_000 }, (_, i) => store.subscribe(b, `p${i % 100}`, () => calls++));
+      const subs = Array.from({ length: 10_000 }, (_, i) => store.subscribe(b, `p${i % 100}`, () => calls++, none));
       for (const un of subs) un();
       await store.write(b, Array.from({ length: 100 }, (_, i) => put(`p${i}`, 's', 'v')));
       assert.equal(calls, 0);

@@ -21,9 +21,14 @@ export function handlePollItem(
   return longPoll<DvvsItem>(ctx, {
     timeoutMs: pollTimeoutMs(ep.timeout),
     subscribe: (wake) =>
-      ctx.store.subscribe(ctx.bucketId, ep.pk, (change) => {
-        if (change.sk === ep.sk) wake();
-      }),
+      ctx.store.subscribe(
+        ctx.bucketId,
+        ep.pk,
+        (change) => {
+          if (change.sk === ep.sk) wake();
+        },
+        wake,
+      ),
     check: () => {
       const item = ctx.store.getItem(ctx.bucketId, ep.pk, ep.sk);
       return item !== undefined && isNewer(causalContext(item), seen) ? item : undefined;

@@ -48,9 +48,14 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
   return longPoll<PollAnswer>(ctx, {
     timeoutMs: pollTimeoutMs(timeout),
     subscribe: (wake) =>
-      ctx.store.subscribe(ctx.bucketId, ep.pk, (change) => {
-        if (inRange(change.sk, spec)) wake();
-      }),
+      ctx.store.subscribe(
+        ctx.bucketId,
+        ep.pk,
+        (change) => {
+          if (inRange(change.sk, spec)) wake();
+        },
+        wake,
+      ),
     check: () => scan(ctx, ep.pk, spec, since),
     respond: (answer) => {
       const items = answer.items.map((e) => itemJson(e.sk, e.item)).join(',');

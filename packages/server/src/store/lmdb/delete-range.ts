@@ -3,10 +3,11 @@
  * forward range (limit and reverse ignored) and write, through this node, a tombstone carrying
  * the item's own causal context into every item that is not tombstone-only.
  */
-import { causalContext, isTombstoneOnly } from '../../k2v/dvvs.js';
+import { isTombstoneOnly } from '../../k2v/dvvs.js';
 import { scanStart, walkRange, type RangeEnd, type RangeSpec } from '../../k2v/range.js';
 import type { ItemChange, ItemEntry } from '../store.js';
-import { ItemTxn } from './item-txn.js';
+import { rangeDeletion } from '../write-plan.js';
+import { applyWrites } from './apply-writes.js';
 import { scanItems } from './item-scans.js';
 import type { WriterState } from './writer-state.js';
 
@@ -50,8 +51,6 @@ export function deleteChunk(
     }
     targets.push(r.value);
   }
-  const txn = new ItemTxn(w, bucketId);
-  for (const { sk, item } of targets) txn.apply(pk, sk, causalContext(item), null);
-  const changes = txn.flush();
+  const changes = applyWrites(w, bucketId, rangeDeletion(pk, targets));
   return { deleted: targets.length, changes, nextStart: end.more && end.nextStart !== null ? end.nextStart : undefined };
 }

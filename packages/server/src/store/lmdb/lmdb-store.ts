@@ -29,12 +29,12 @@ import type { ChangeListener, ItemChange, ItemWrite, Snapshot, Store } from '../
 import { deleteChunk } from './delete-range.js';
 import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
-import { ItemTxn } from './item-txn.js';
+import { applyWrites } from './apply-writes.js';
 import { bucketBytes, bucketCountKey } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
 import { readItem } from './read-item.js';
-import { Subscriptions } from './subscriptions.js';
+import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
 import type { ViewDbs } from './view-dbs.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
@@ -84,7 +84,7 @@ export class LmdbStore implements Store {
     this.logger = parts.logger;
     this.gcDelayMs = parts.tombstoneGcDelayMs;
     this.subs = new Subscriptions((err, change) =>
-      this.logger.error({ err, bucketId: change.bucketId, pk: change.pk, sk: change.sk }, 'change listener threw'),
+      this.logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
     (this.env as unknown as AfterCommitEmitter).on('aftercommit', (info) => {
       if (info?.txnId !== undefined) this.commits++;
@@ -114,11 +114,7 @@ export class LmdbStore implements Store {
     return this.track(async () => {
       bucketBytes(bucketId);
       if (writes.length === 0) return;
-      const changes = await this.transact(() => {
-        const txn = new ItemTxn(this.w, bucketId);
-        for (const x of writes) txn.apply(x.pk, x.sk, x.ct, x.value);
-        return txn.flush();
-      });
+      const changes = await this.transact(() => applyWrites(this.w, bucketId, writes));
       this.publish(changes);
     });
   }
@@ -139,8 +135,9 @@ export class LmdbStore implements Store {
     });
   }
 
-  subscribe(bucketId: string, pk: string, listener: ChangeListener): () => void {
-    return this.subs.subscribe(bucketId, pk, listener);
+  /** In-process: no change is ever missed, so `onResync` is never called. */
+  subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void {
+    return this.subs.subscribe(bucketId, pk, onChange, onResync);
   }
 
   bucketHasItems(bucketId: string): boolean {

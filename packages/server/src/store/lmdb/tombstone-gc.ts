@@ -11,7 +11,7 @@
 import { Buffer } from 'node:buffer';
 import { isTombstoneOnly, nodeTime } from '../../k2v/dvvs.js';
 import { decodeItem } from '../item-codec.js';
-import { addBucketItems } from './item-txn.js';
+import { addBucketItems } from './apply-writes.js';
 import { gcRange, parseGcKey } from './keys.js';
 import type { WriterState } from './writer-state.js';
 

@@ -1,0 +1,127 @@
+/**
+ * Persists one `write()` / `deleteRange()` call inside one LMDB write transaction callback: the
+ * items are loaded and the call planned by store/write-plan.ts, then written here.
+ *
+ * Invariant (atomicity per call): lmdb-js runs many callbacks in one transaction and cannot roll
+ * back one of them alone (a throwing callback keeps the puts it already made). So every refusal
+ * (the plan's FutureToken, TooManyValues, the key sizes of keys.ts, the size budget) is thrown
+ * before the first put; after it, writing cannot fail except on a storage error, which fails the
+ * whole transaction.
+ *
+ * In the same transaction as the items: partition counters (old counts out, new in; a counter at
+ * zero is deleted), the per-bucket item count, the tombstone GC index, and the node's `last`.
+ */
+import { Buffer } from 'node:buffer';
+import { isTombstoneOnly, nodeTime } from '../../k2v/dvvs.js';
+import { addCounts, isZeroCounts, ZERO_COUNTS } from '../../k2v/index-counts.js';
+import { StoreError } from '../errors.js';
+import { decodeItem, encodedItemSize, ItemEncoder } from '../item-codec.js';
+import type { ItemChange, ItemWrite } from '../store.js';
+import { WritePlan } from '../write-plan.js';
+import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, LAST_KEY, partitionPrefix } from './keys.js';
+import { decodeCounts, decodeU64, encodeCounts, encodeU64 } from './values.js';
+import type { WriterState } from './writer-state.js';
+
+/** Per-record overhead of an LMDB leaf node (header and alignment), for size estimates. */
+const NODE_OVERHEAD = 16;
+
+/**
+ * One scratch buffer serves every item record. Safe only while encode -> hand-off stays
+ * synchronous: transaction callbacks run one at a time on the main thread, and each record is
+ * handed to LMDB (`putSync`: copied into the transaction before it returns) before the next is
+ * encoded. Never await between `encoder.encode` and the put.
+ */
+const encoder = new ItemEncoder();
+
+/** The backend's handle on a planned item: its key and the bytes its old record takes. */
+interface ItemRef {
+  readonly key: Buffer;
+  /** Bytes of the old record (key + value + overhead), 0 when absent. */
+  readonly oldBytes: number;
+}
+
+/** Runs inside a write transaction callback; returns the changes to publish after the commit. */
+export function applyWrites(w: WriterState, bucketId: string, writes: readonly ItemWrite[]): ItemChange[] {
+  const { db, nodeId } = w;
+  const bucket = bucketOf(bucketId);
+  const prefixes = new Map<string, Buffer>();
+  const plan = new WritePlan<ItemRef>(
+    { nodeId, writerClocks: new Map([[nodeId, w.last]]), nowMs: w.now(), maxValuesPerItem: w.maxValuesPerItem },
+    (pk, sk) => {
+      let prefix = prefixes.get(pk);
+      if (prefix === undefined) {
+        prefix = partitionPrefix(bucketId, pk);
+        prefixes.set(pk, prefix);
+      }
+      const key = itemKey(prefix, sk);
+      const raw = db.get(key);
+      if (raw === undefined) return { old: undefined, ref: { key, oldBytes: 0 } };
+      return { old: decodeItem(raw).item, ref: { key, oldBytes: key.length + raw.length + NODE_OVERHEAD } };
+    },
+  );
+  for (const x of writes) plan.apply(x);
+  const { changed, counterDeltas, created, last } = plan.result();
+  if (changed.length === 0) return [];
+
+  let growth = 0;
+  for (const p of changed) {
+    const cur = p.cur!;
+    const key = p.ref.key;
+    growth += key.length + encodedItemSize(p.pk, p.sk, cur) + NODE_OVERHEAD - p.ref.oldBytes;
+    const wasTomb = p.old !== undefined && isTombstoneOnly(p.old);
+    const isTomb = isTombstoneOnly(cur);
+    if (isTomb !== wasTomb) growth += (isTomb ? 1 : -1) * (9 + key.length + 32 + NODE_OVERHEAD);
+  }
+  // Built before the first put: a partition key too long for the store throws here (RangeError).
+  const counters: { key: Buffer; pk: string }[] = [];
+  for (const pk of counterDeltas.keys()) counters.push({ key: counterKey(bucket, pk), pk });
+  if (!w.budget.admit(db.getWriteTxnId(), 2 * growth)) {
+    throw new StoreError('Unavailable', 'the store is full (mapSizeBytes reached); delete data or raise the limit');
+  }
+
+  // No refusal past this point: from here on, everything is written.
+  const changes: ItemChange[] = new Array<ItemChange>(changed.length);
+  for (let i = 0; i < changed.length; i++) {
+    const p = changed[i]!;
+    const cur = p.cur!;
+    const key = p.ref.key;
+    db.putSync(key, encoder.encode(p.pk, p.sk, cur));
+    if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(nodeTime(p.old, nodeId), key));
+    if (isTombstoneOnly(cur)) void db.put(gcKey(nodeTime(cur, nodeId), key), bucket);
+    changes[i] = { bucketId, pk: p.pk, sk: p.sk };
+  }
+  for (const { key, pk } of counters) {
+    const delta = counterDeltas.get(pk)!;
+    if (isZeroCounts(delta)) continue;
+    const stored = db.get(key);
+    const next = addCounts(stored === undefined ? ZERO_COUNTS : decodeCounts(stored), delta);
+    if (isZeroCounts(next)) void db.remove(key);
+    else void db.put(key, encodeCounts(next));
+  }
+  if (created > 0) addBucketItems(w, bucket, created);
+  if (last !== w.last) {
+    w.last = last;
+    void db.put(LAST_KEY, encodeU64(last));
+  }
+  return changes;
+}
+
+// Writes come in bursts to one bucket: decode its id once (the bytes are only ever read).
+let lastBucketId = '';
+let lastBucket: Buffer = Buffer.alloc(0);
+function bucketOf(bucketId: string): Buffer {
+  if (bucketId !== lastBucketId) {
+    lastBucket = bucketBytes(bucketId);
+    lastBucketId = bucketId;
+  }
+  return lastBucket;
+}
+
+/** Adds `delta` (possibly negative) to a bucket's item count; deletes the record at zero. */
+export function addBucketItems(w: Pick<WriterState, 'db'>, bucket: Buffer, delta: number): void {
+  const key = bucketCountKey(bucket);
+  const stored = w.db.get(key);
+  const next = (stored === undefined ? 0n : decodeU64(stored)) + BigInt(delta);
+  if (next <= 0n) void w.db.remove(key);
+  else void w.db.put(key, encodeU64(next));
+}
