@@ -18,8 +18,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { causalContext } from '../../src/k2v/dvvs.js';
-import { encodeCausalityToken } from '../../src/k2v/causality-token.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import { startServer } from '../../src/server/server.js';
 import type { ItemWrite } from '../../src/store/store.js';
@@ -64,10 +62,12 @@ async function main(): Promise<void> {
         return { items, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
       }
       case 'tokens':
-        return req.items.map((it) => {
-          const item = store.getItem(req.bucketId, it.pk, it.sk);
-          return item === undefined ? '' : encodeCausalityToken(causalContext(item));
-        });
+        return Promise.all(
+          req.items.map(async (it) => {
+            const item = await store.getItem(req.bucketId, it.pk, it.sk);
+            return item === undefined ? '' : item.causalityToken();
+          }),
+        );
       case 'stats':
         return {
           waiters: server.polls.size,

@@ -20,8 +20,8 @@ export function handleListBuckets(ctx: AdminContext): AdminResult {
 }
 
 /** BucketInfo with its K2V totals, read after the metadata change has committed. */
-export function withK2vStats(ctx: AdminContext, info: BucketInfo): AdminResult {
-  return ok({ ...info, k2v: k2vStats(ctx.store, info.id) });
+export async function withK2vStats(ctx: AdminContext, info: BucketInfo): Promise<AdminResult> {
+  return ok({ ...info, k2v: await k2vStats(ctx.store, info.id) });
 }
 
 /**
@@ -34,7 +34,7 @@ export async function changeBucket(ctx: AdminContext, change: (draft: MetadataDr
 }
 
 /** As Garage, a `globalAlias` of 64 hex digits is taken as a bucket id. */
-export function handleGetBucketInfo(ctx: AdminContext, id: string | undefined, globalAlias: string | undefined): AdminResult {
+export function handleGetBucketInfo(ctx: AdminContext, id: string | undefined, globalAlias: string | undefined): Promise<AdminResult> {
   const meta = ctx.store.meta;
   let bucketId: string | undefined;
   if (id !== undefined && globalAlias === undefined) {
@@ -114,9 +114,10 @@ export async function handleCreateBucket(ctx: AdminContext, body: unknown): Prom
 /** Refused with 409 BucketNotEmpty while any K2V item, tombstones included, remains. */
 export async function handleDeleteBucket(ctx: AdminContext, id: string): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
+  const hasItems = await ctx.store.bucketHasItems(bucketId);
   await ctx.store.meta.update((draft) => {
     existingBucket(draft, bucketId);
-    if (ctx.store.bucketHasItems(bucketId)) throw adminError('BucketNotEmpty', 'Tried to delete a non-empty bucket');
+    if (hasItems) throw adminError('BucketNotEmpty', 'Tried to delete a non-empty bucket');
     draft.buckets.delete(bucketId);
   });
   return noContent;

@@ -1,7 +1,7 @@
 /**
  * The range walk of contract section 8, shared by ReadIndex, ReadBatch, DeleteBatch and PollRange.
- * Keys are compared by their UTF-8 bytes. The store supplies an ordered iterator positioned by
- * `scanStart()`; `walkRange()` applies prefix/end stops, the filter and the limit.
+ * Keys are compared by their UTF-8 bytes. A store positions its scan by `scanStart()`;
+ * `RangeWalker` applies prefix/end stops, the filter and the limit.
  */
 import { badRequest, type K2vError } from './errors.js';
 import { compareUtf8, utf8Bytes } from './utf8.js';
@@ -76,48 +76,65 @@ export function inRange(key: string, bounds: KeyBounds): boolean {
   return true;
 }
 
+/** What a range walk does with an offered entry: return it, pass over it, or end the walk. */
+export type Offer = 'take' | 'skip' | 'stop';
+
 /**
- * Walks `entries` (already positioned by `scanStart` and ordered in the spec's direction), lazily
- * yielding the entries to return, and returns `more`/`nextStart`. It pulls at most one entry past
- * the last one it yields, and calls `entries.return()` whenever it stops before the iterator is
- * exhausted (including when the consumer stops early), so the store can release its snapshot.
- * `startsWith` on JS strings equals a UTF-8 byte-prefix test for well-formed strings.
+ * The range walk, pushed one entry at a time, so that a synchronous loop (a backend filling a
+ * page from its cursor) and an asynchronous one (a handler reading pages) drive the same rules.
+ * Entries must be offered in the spec's order, from the position `scanStart(spec)` gives. `offer`
+ * applies the prefix and end stops, the filter and the limit; once it has answered 'stop' it
+ * answers 'stop' to everything. `end()` is `more`/`nextStart`: after a 'stop', or after the
+ * entries ran out. `startsWith` on JS strings equals a UTF-8 byte-prefix test for well-formed
+ * strings.
  */
-export function* walkRange<T>(
-  entries: Iterator<T>,
-  keyOf: (e: T) => string,
-  spec: RangeSpec,
-  filter?: (e: T) => boolean,
-): Generator<T, RangeEnd, undefined> {
-  const { prefix, end, limit, reverse } = spec;
-  let exhausted = false;
-  let yielded = 0;
-  try {
-    for (;;) {
-      let r: IteratorResult<T>;
-      try {
-        r = entries.next();
-      } catch (err) {
-        exhausted = true; // as for-of: an iterator whose next() threw is not closed
-        throw err;
-      }
-      if (r.done === true) {
-        exhausted = true;
-        return DONE;
-      }
-      const e = r.value;
-      const key = keyOf(e);
-      if (prefix !== undefined && !key.startsWith(prefix)) return DONE;
-      if (end !== undefined) {
-        const c = compareUtf8(key, end);
-        if (reverse ? c <= 0 : c >= 0) return DONE;
-      }
-      if (filter !== undefined && !filter(e)) continue;
-      if (limit !== undefined && yielded >= limit) return { more: true, nextStart: key };
-      yielded++;
-      yield e;
+export class RangeWalker<T> {
+  private readonly prefix: string | undefined;
+  private readonly end_: string | undefined;
+  private readonly limit: number | undefined;
+  private readonly reverse: boolean;
+  private taken = 0;
+  private stopped: RangeEnd | undefined;
+
+  constructor(
+    spec: RangeSpec,
+    private readonly keyOf: (e: T) => string,
+    private readonly filter?: (e: T) => boolean,
+  ) {
+    this.prefix = spec.prefix;
+    this.end_ = spec.end;
+    this.limit = spec.limit;
+    this.reverse = spec.reverse;
+  }
+
+  offer(e: T): Offer {
+    if (this.stopped !== undefined) return 'stop';
+    const key = this.keyOf(e);
+    if (this.prefix !== undefined && !key.startsWith(this.prefix)) return this.stop(DONE);
+    if (this.end_ !== undefined) {
+      const c = compareUtf8(key, this.end_);
+      if (this.reverse ? c <= 0 : c >= 0) return this.stop(DONE);
     }
-  } finally {
-    if (!exhausted) entries.return?.();
+    if (this.filter !== undefined && !this.filter(e)) return 'skip';
+    if (this.limit !== undefined && this.taken >= this.limit) return this.stop({ more: true, nextStart: key });
+    this.taken++;
+    return 'take';
+  }
+
+  /**
+   * The limit is reached: the next entry in range will only say `more`. A source that needs no
+   * `more` (a backend serving `limit` entries) stops pulling here.
+   */
+  get full(): boolean {
+    return this.limit !== undefined && this.taken >= this.limit;
+  }
+
+  end(): RangeEnd {
+    return this.stopped ?? DONE;
+  }
+
+  private stop(end: RangeEnd): Offer {
+    this.stopped = end;
+    return 'stop';
   }
 }

@@ -1,6 +1,12 @@
 /**
- * Binary encoding of a stored K2V item: its partition and sort keys (so that GC and change events
- * can name the item from its value alone) and its DVVS state (src/k2v/dvvs.ts).
+ * Binary encoding of a stored K2V item: its partition and sort keys (so that GC can name the item
+ * from its value alone) and its DVVS state (src/k2v/dvvs.ts).
+ *
+ * This is the persisted record of EVERY backend, not an LMDB detail: LMDB stores it as the value
+ * of the item key, PostgreSQL as an `item bytea` column, so that the read path (item-view.ts,
+ * http/json-out.ts) writes responses straight from stored bytes whatever the backend. It is a
+ * persisted format: a change of layout takes a new format byte (ITEM_FORMAT), with decoding of
+ * every older format kept (or a migration of the stored data), never an edit of format 1.
  *
  * Layout, all integers big-endian, `varint` = unsigned LEB128:
  *   u8 format (1)
@@ -17,7 +23,9 @@
 import { Buffer } from 'node:buffer';
 import type { DotValue, DvvsItem, NodeEntry } from '../k2v/dvvs.js';
 
-const FORMAT = 1;
+/** The first byte of every record: the layout version. 1 is the only one so far. */
+export const ITEM_FORMAT = 1;
+const FORMAT = ITEM_FORMAT;
 
 export interface StoredItem {
   readonly pk: string;

@@ -6,20 +6,24 @@
  * most of its CPU per item (docs/performance.md); a view costs one small object, and writes its
  * token and values as text straight into the response's buffer (http/json-out.ts).
  *
+ * It is the one read type of the Store port (store.ts): every backend hands out views of the
+ * records it stores (item-codec.ts FORMAT 1 is the stored record of every backend).
+ *
  * The view reads the bytes it is given for as long as it lives: they must be its own (a copy),
- * never a buffer that lmdb-js reuses for the next entry. Every accessor agrees with the
+ * never a buffer that a backend reuses for the next entry. Every accessor agrees with the
  * corresponding function of src/k2v/dvvs.ts on `decodeItem(bytes).item` (tested against it).
  */
 import { Buffer } from 'node:buffer';
 import { writeBase64 } from '../k2v/base64.js';
 import { causalityTokenOfPairs, encodeCausalityToken, writeCausalityTokenOfPairs } from '../k2v/causality-token.js';
-import { causalContext } from '../k2v/dvvs.js';
-import { decodeItem, ItemCodecError } from './item-codec.js';
+import { causalContext, type DvvsItem } from '../k2v/dvvs.js';
+import { decodeItem, ItemCodecError, ITEM_FORMAT } from './item-codec.js';
 
-/** The record format this view reads (item-codec.ts FORMAT). */
-const FORMAT = 1;
-
-/** Offset after the last varint read by `varint()` (the parser is synchronous, never re-entered). */
+/**
+ * Offset after the last varint read by `varint()`. A module-level scratch: safe only while every
+ * reader of it (parse, distinctValues, tokenPairs) runs start to end synchronously, which they
+ * do; never put an `await` inside one.
+ */
 let pos = 0;
 
 function varint(buf: Buffer, end: number): number {
@@ -46,9 +50,9 @@ function u64Greater(buf: Buffer, a: number, b: number): boolean {
   return ah !== bh ? ah > bh : u32(buf, a + 4) > u32(buf, b + 4);
 }
 
-/** Scratch of `distinctValues` for `isInConflict`. */
+/** Scratch of `distinctValues` for `isInConflict` (synchronous use only, as `pos`). */
 const conflictScratch: number[] = [];
-/** Scratch of the token bytes, grown on demand (8 + 16 bytes per node). */
+/** Scratch of the token bytes, grown on demand (8 + 16 bytes per node; synchronous use only). */
 let tokenBuf = Buffer.allocUnsafe(8 + 16 * 4);
 
 export class ItemView {
@@ -76,7 +80,7 @@ export class ItemView {
    * while the view is in use.
    */
   static parse(buf: Buffer, start: number, end: number): ItemView {
-    if (end <= start || buf[start] !== FORMAT) {
+    if (end <= start || buf[start] !== ITEM_FORMAT) {
       throw new ItemCodecError(`unknown item format ${end <= start ? undefined : buf[start]}`);
     }
     pos = start + 1;
@@ -111,6 +115,16 @@ export class ItemView {
     }
     if (pos !== end) throw new ItemCodecError(pos > end ? 'truncated item record' : 'trailing bytes after item record');
     return new ItemView(sk, skAt, skLen, buf, start, end, entriesAt, entryCount, valueCount, tombstoneOnly, nodesAscending);
+  }
+
+  /** The item itself (dvvs.ts), for the paths that compute on it (PollItem, PollRange, DeleteBatch). */
+  toItem(): DvvsItem {
+    return decodeItem(this.buf.subarray(this.start, this.end)).item;
+  }
+
+  /** The bytes [from, to) of a range from `distinctValues` (a view of the record, not a copy). */
+  value(from: number, to: number): Uint8Array {
+    return this.buf.subarray(from, to);
   }
 
   /** Size of the stored record, bytes. */

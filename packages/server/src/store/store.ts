@@ -1,10 +1,19 @@
 /**
  * The Store port: everything the HTTP and admin layers need from storage, and nothing of LMDB.
- * See architecture.md "The Store interface". Backends: store/lmdb (embedded default).
+ * See architecture.md "The Store interface". Backends: store/lmdb (embedded default); shaped so
+ * that a networked database (store/postgres, several servers) fits behind it unchanged:
+ * - every read is asynchronous; a point read costs one `await` (~50 ns, nothing next to a
+ *   request), a scan one `await` per PAGE of entries, never one per entry (~250 ns each, a
+ *   quarter of ReadBatch's budget per item);
+ * - a snapshot only lives inside `read(fn)` (on PostgreSQL: a REPEATABLE READ READ ONLY
+ *   transaction), so none can leak;
+ * - scans receive the range bounds and a limit (`ScanQuery`), so a backend can filter and limit
+ *   where the data is (`WHERE … ORDER BY sk LIMIT`);
+ * - the write logic that is not the backend's lives above it (write-plan.ts).
  */
-import type { DvvsItem, Value, VectorClock } from '../k2v/dvvs.js';
+import type { Value, VectorClock } from '../k2v/dvvs.js';
 import type { IndexCounts } from '../k2v/index-counts.js';
-import type { RangeSpec, ScanFrom } from '../k2v/range.js';
+import type { RangeSpec } from '../k2v/range.js';
 import type { ItemView } from './item-view.js';
 import type { MetadataStore } from './metadata.js';
 
@@ -16,41 +25,53 @@ export interface ItemWrite {
   readonly value: Value;
 }
 
-export interface ItemEntry {
-  readonly sk: string;
-  readonly item: DvvsItem;
-}
-
 export interface IndexEntry {
   readonly pk: string;
   readonly counts: IndexCounts;
 }
 
-/** An ordered, lazy iterator over one read snapshot; `return()` (or running out) releases it. */
-export type ScanIterator<T> = IterableIterator<T> & { return(): IteratorResult<T> };
+/**
+ * What a scan reads, in the terms of contract section 8 (keys compared by UTF-8 bytes): the keys
+ * that begin with `prefix`, from `start` (inclusive; else from the prefix, else from the first,
+ * or in reverse the last, key) up to `end` (exclusive), in key order or reverse key order. A
+ * scan yields exactly those entries (an item scan: those its filter keeps), and at most `limit`
+ * of them: a range walk (k2v/range.ts) that returns `limit` entries passes `limit + 1`, to learn
+ * `more` and `nextStart` from the last one.
+ */
+export interface ScanQuery {
+  readonly prefix?: string | undefined;
+  readonly start?: string | undefined;
+  readonly end?: string | undefined;
+  readonly reverse: boolean;
+  readonly limit?: number | undefined;
+}
+
+/** An item scan may also skip what ReadBatch and DeleteBatch would drop (scan-query.ts). */
+export interface ItemScanQuery extends ScanQuery {
+  /** Skip tombstone-only items. */
+  readonly skipTombstones?: boolean | undefined;
+  /** Only items in conflict (two or more distinct values). */
+  readonly conflictsOnly?: boolean | undefined;
+}
+
+/** A scan: its entries in pages (never empty), in order. Stopping early (`break`) releases it. */
+export type PageScan<T> = AsyncIterable<readonly T[]>;
 
 /**
- * A consistent read snapshot. Everything read through one snapshot sees the same committed and
- * durable state; `close()` releases it (idempotent).
+ * A consistent read snapshot, only valid inside the `read(fn)` that handed it out. Everything
+ * read through it sees the same committed and durable state.
  */
 export interface Snapshot {
-  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined;
-  /** Items of one partition in sort-key byte order (descending when `reverse`). */
-  scanItems(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemEntry>;
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined>;
+  /** Items of one partition (ReadBatch, PollRange). */
+  scanItems(bucketId: string, pk: string, q: ItemScanQuery): PageScan<ItemView>;
+  /** Partitions of a bucket with non-zero counters, by partition key (ReadIndex). */
+  scanIndex(bucketId: string, q: ScanQuery): PageScan<IndexEntry>;
   /**
-   * The read path's form of getItem and scanItems (ReadBatch): the same items, as views of their
-   * stored records, which cost far less than a DvvsItem each (item-view.ts).
+   * For every writer node n of the store: everything n wrote with a timestamp <= watermark().get(n)
+   * is visible in this snapshot (each node's `last`, read in the snapshot). PollRange seen markers.
    */
-  getItemView(bucketId: string, pk: string, sk: string): ItemView | undefined;
-  scanItemViews(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemView>;
-  /** Partitions of a bucket with non-zero counters, in partition-key byte order. */
-  scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry>;
-  /**
-   * Everything this store's node wrote with a timestamp <= watermark().get(nodeId) is visible in
-   * this snapshot (the `last` timestamp persisted with the data). Used for PollRange seen markers.
-   */
-  watermark(): VectorClock;
-  close(): void;
+  watermark(): Promise<VectorClock>;
 }
 
 /**
@@ -66,44 +87,57 @@ export interface ItemChange {
 
 export type ChangeListener = (change: ItemChange) => void;
 
+/** The longest keys the backend can hold; `Limits` must not exceed them (checked at start). */
+export interface KeyLimits {
+  readonly maxPartitionKeyBytes: number;
+  readonly maxSortKeyBytes: number;
+}
+
 export interface Store {
-  /** This store's persistent node id (u64). */
+  /** The node id this store writes through (u64): a node of the causality tokens. */
   readonly nodeId: bigint;
   readonly meta: MetadataStore;
+  readonly keyLimits: KeyLimits;
 
-  /** Fast path for a single read: the item, or undefined if never written (or GC'd). */
-  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined;
-  snapshot(): Snapshot;
+  /** A single read outside any snapshot: the item, or undefined if never written (or GC'd). */
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined>;
+
+  /**
+   * Runs `fn` on one read snapshot, released when the promise `fn` returned settles (scans still
+   * open then are ended). Resolves or rejects as `fn` did.
+   */
+  read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T>;
 
   /**
    * Applies the writes atomically, in order (several entries for one item apply one after the
-   * other), in a transaction shared with other concurrent callers (group commit). Resolves only
-   * once the transaction is durable on disk; subscribers are notified after that.
-   * Rejects with a StoreError (e.g. 'Unavailable' when the map or disk is full).
+   * other), in a transaction shared with other concurrent callers (group commit), planned by
+   * write-plan.ts. Resolves only once the transaction is durable; subscribers are notified after
+   * that. Rejects with a StoreError (FutureToken, TooManyValues; 'Unavailable' when full).
    */
   write(bucketId: string, writes: readonly ItemWrite[]): Promise<void>;
 
   /**
-   * DeleteBatch for one query: walks the forward range (limit and reverse ignored), writes a
-   * tombstone with its own context into every item that is not tombstone-only, atomically,
-   * durably. Resolves to the number of items deleted.
+   * DeleteBatch for one query: walks the forward range (limit and reverse ignored) and writes a
+   * tombstone with its own context into every item that is not tombstone-only
+   * (write-plan.ts rangeDeletion), in one transaction, durably. Resolves to the number of items
+   * deleted.
    */
   deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number>;
 
   /**
    * Subscribes to durable changes of one partition; returns the unsubscribe function. `onResync`
    * means "changes may have been missed (e.g. a lost notification connection): re-read"; a
-   * subscriber re-checks what it watches, as after a change. Changes committed after `subscribe`
-   * returns are always delivered (or followed by `onResync`).
+   * subscriber re-checks what it watches, as after a change. Every change committed after
+   * `subscribe` returns is delivered (or followed by `onResync`).
    */
   subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void;
 
   /** True while any K2V item (tombstones included) remains in the bucket. */
-  bucketHasItems(bucketId: string): boolean;
+  bucketHasItems(bucketId: string): Promise<boolean>;
 
   /** Usable for reads and writes (GET /health). */
   healthy(): boolean;
 
-  /** Waits for in-flight writes, then closes the environment. */
+  /** Waits for in-flight writes, then closes the backend. */
   close(): Promise<void>;
 }

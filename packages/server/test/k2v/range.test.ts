@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { K2vError } from '../../src/k2v/errors.js';
-import { checkRange, inRange, scanStart, walkRange, type RangeSpec, type ScanFrom } from '../../src/k2v/range.js';
+import { checkRange, inRange, RangeWalker, scanStart, type RangeSpec, type ScanFrom } from '../../src/k2v/range.js';
 import { keyArb } from './sim.js';
 
 const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -61,13 +61,19 @@ class FakeScan implements Iterator<string> {
   }
 }
 
+/** Drives a RangeWalker from a pull iterator, as a backend's page filler does. */
 function runWalk(it: Iterator<string>, spec: RangeSpec, keep?: (k: string) => boolean) {
-  const gen = walkRange(it, (k) => k, spec, keep);
+  const walker = new RangeWalker<string>(spec, (k) => k, keep);
   const items: string[] = [];
   for (;;) {
-    const r = gen.next();
-    if (r.done === true) return { items, end: r.value };
-    items.push(r.value);
+    const r = it.next();
+    if (r.done === true) return { items, end: walker.end() };
+    const o = walker.offer(r.value);
+    if (o === 'take') items.push(r.value);
+    if (o === 'stop') {
+      it.return?.();
+      return { items, end: walker.end() };
+    }
   }
 }
 
@@ -89,7 +95,7 @@ const validSpec: fc.Arbitrary<RangeSpec> = fc
 
 const keySet = fc.uniqueArray(keyArb, { maxLength: 30 });
 
-describe('walkRange over a store positioned by scanStart', () => {
+describe('RangeWalker over a store positioned by scanStart', () => {
   it('equals the literal reading of the contract', () => {
     fc.assert(
       fc.property(keySet, validSpec, fc.func(fc.boolean()), fc.boolean(), (keys, spec, f, useFilter) => {
@@ -124,11 +130,20 @@ describe('walkRange over a store positioned by scanStart', () => {
     );
   });
 
-  it('closes the scan when the consumer stops early', () => {
-    const scan = new FakeScan(['a', 'b', 'c'], undefined, false);
-    for (const k of walkRange(scan, (x) => x, { reverse: false })) if (k === 'a') break;
-    assert.equal(scan.returned, 1);
-    assert.equal(scan.pulls, 1);
+  it('answers stop to everything after a stop, and is full once the limit is taken', () => {
+    const walker = new RangeWalker<string>({ limit: 2, reverse: false }, (x) => x);
+    assert.equal(walker.offer('a'), 'take');
+    assert.equal(walker.full, false);
+    assert.equal(walker.offer('b'), 'take');
+    assert.equal(walker.full, true);
+    assert.equal(walker.offer('c'), 'stop');
+    assert.equal(walker.offer('d'), 'stop');
+    assert.deepEqual(walker.end(), { more: true, nextStart: 'c' });
+    const bounded = new RangeWalker<string>({ end: 'b', reverse: false }, (x) => x);
+    assert.equal(bounded.offer('a'), 'take');
+    assert.equal(bounded.offer('b'), 'stop');
+    assert.equal(bounded.offer('a'), 'stop');
+    assert.deepEqual(bounded.end(), { more: false, nextStart: null });
   });
 
   it('limit 0 yields nothing and says whether anything matches', () => {

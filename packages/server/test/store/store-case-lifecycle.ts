@@ -4,9 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ItemView } from '../../src/store/item-view.js';
 import type { ItemChange, Store } from '../../src/store/store.js';
 import {
   assertCountersExact,
+  collect,
   ctOf,
   listIndex,
   newBucketId,
@@ -31,20 +33,20 @@ export function lifecycleCases(newStore: NewStore): void {
 
     it('notifies once per changed item of the partition, after the write is visible', async () => {
       const b = newBucketId();
-      const got: [ItemChange, (string | null)[] | undefined][] = [];
+      const got: [ItemChange, Promise<ItemView | undefined>][] = [];
       const unsubscribe = store.subscribe(
         b,
         'p',
         (c) => {
-          // visible when notified
-          got.push([c, texts(store.getItem(c.bucketId, c.pk, c.sk))]);
+          // read when notified: the write is visible
+          got.push([c, store.getItem(c.bucketId, c.pk, c.sk)]);
         },
         () => assert.fail('no resync in-process'),
       );
       await store.write(b, [put('p', 'a', '1'), put('p', 'a', '2'), put('p', 'b', '3'), put('q', 'a', 'x')]);
       await store.write(newBucketId(), [put('p', 'a', 'other bucket')]);
       assert.deepEqual(
-        got.map(([c, seen]) => [c.bucketId, c.pk, c.sk, seen]),
+        await Promise.all(got.map(async ([c, seen]) => [c.bucketId, c.pk, c.sk, texts(await seen)])),
         [
           [b, 'p', 'a', ['1', '2']],
           [b, 'p', 'b', ['3']],
@@ -59,12 +61,17 @@ export function lifecycleCases(newStore: NewStore): void {
     it('notifies deleteRange tombstones; a failed write notifies nothing', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 'a', '1'), put('p', 'b', '2')]);
-      const got: string[] = [];
-      const unsubscribe = store.subscribe(b, 'p', (c) => got.push(`${c.sk}=${JSON.stringify(texts(store.getItem(b, c.pk, c.sk)))}`), none);
+      const seen: Promise<string>[] = [];
+      const unsubscribe = store.subscribe(
+        b,
+        'p',
+        (c) => seen.push(store.getItem(b, c.pk, c.sk).then((item) => `${c.sk}=${JSON.stringify(texts(item))}`)),
+        none,
+      );
       await store.deleteRange(b, 'p', { reverse: false });
       await assert.rejects(store.write(b, [put('p', 'c', 'x', new Map([[store.nodeId, 1n << 62n]]))]));
       unsubscribe();
-      assert.deepEqual(got, ['a=[null]', 'b=[null]']);
+      assert.deepEqual(await Promise.all(seen), ['a=[null]', 'b=[null]']);
     });
 
     it('keeps subscriptions independent: the same listener twice, a throwing listener', async () => {
@@ -111,38 +118,35 @@ export function lifecycleCases(newStore: NewStore): void {
         if (gcOnce === undefined) return t.skip('backend cannot force a GC pass');
         const { store } = h;
         const b = newBucketId();
-        assert.equal(store.bucketHasItems(b), false);
+        assert.equal(await store.bucketHasItems(b), false);
         await store.write(b, [put('p', 'dead', 'x'), put('p', 'revived', 'y'), put('p', 'live', 'z'), put('p', 'never', null)]);
-        assert.equal(store.bucketHasItems(b), true);
+        assert.equal(await store.bucketHasItems(b), true);
         await store.write(b, [
-          put('p', 'dead', null, ctOf(store.getItem(b, 'p', 'dead'))),
-          put('p', 'revived', null, ctOf(store.getItem(b, 'p', 'revived'))),
+          put('p', 'dead', null, ctOf(await store.getItem(b, 'p', 'dead'))),
+          put('p', 'revived', null, ctOf(await store.getItem(b, 'p', 'revived'))),
         ]);
         clock += 5_000;
         assert.equal(await gcOnce(), 0, 'not yet');
-        await store.write(b, [put('p', 'revived', 'again', ctOf(store.getItem(b, 'p', 'revived')))]);
+        await store.write(b, [put('p', 'revived', 'again', ctOf(await store.getItem(b, 'p', 'revived')))]);
         clock += 6_000;
         assert.equal(await gcOnce(), 2, 'dead and never');
-        assert.equal(store.getItem(b, 'p', 'dead'), undefined);
-        assert.equal(store.getItem(b, 'p', 'never'), undefined);
-        assert.deepEqual(texts(store.getItem(b, 'p', 'revived')), ['again']);
-        assert.deepEqual(texts(store.getItem(b, 'p', 'live')), ['z']);
+        assert.equal(await store.getItem(b, 'p', 'dead'), undefined);
+        assert.equal(await store.getItem(b, 'p', 'never'), undefined);
+        assert.deepEqual(texts(await store.getItem(b, 'p', 'revived')), ['again']);
+        assert.deepEqual(texts(await store.getItem(b, 'p', 'live')), ['z']);
         assert.equal(await gcOnce(), 0);
-        assert.deepEqual(listIndex(store, b).get('p'), { entries: 2, conflicts: 0, values: 2, bytes: 6 });
+        assert.deepEqual((await listIndex(store, b)).get('p'), { entries: 2, conflicts: 0, values: 2, bytes: 6 });
         // tombstone again after a GC: recorded anew
-        await store.write(b, [put('p', 'revived', null, ctOf(store.getItem(b, 'p', 'revived')))]);
-        await store.write(b, [put('p', 'live', null, ctOf(store.getItem(b, 'p', 'live')))]);
-        assert.equal(store.bucketHasItems(b), true);
+        await store.write(b, [put('p', 'revived', null, ctOf(await store.getItem(b, 'p', 'revived')))]);
+        await store.write(b, [put('p', 'live', null, ctOf(await store.getItem(b, 'p', 'live')))]);
+        assert.equal(await store.bucketHasItems(b), true);
         clock += 20_000;
         assert.equal(await gcOnce(), 2);
-        assert.equal(store.bucketHasItems(b), false);
-        const snap = store.snapshot();
-        try {
-          assert.equal([...snap.scanItems(b, 'p', undefined, false)].length, 0);
-          assertCountersExact(snap, b, ['p']);
-        } finally {
-          snap.close();
-        }
+        assert.equal(await store.bucketHasItems(b), false);
+        await store.read(async (snap) => {
+          assert.equal((await collect(snap.scanItems(b, 'p', { reverse: false }))).length, 0);
+          await assertCountersExact(snap, b, ['p']);
+        });
       } finally {
         await h.cleanup();
       }
@@ -159,16 +163,14 @@ export function lifecycleCases(newStore: NewStore): void {
         const b = newBucketId();
         await h.store.write(b, [put('p', 'a', 'kept')]);
         const nodeId = h.store.nodeId;
-        const t1 = nodeTimeOf(h.store, h.store.getItem(b, 'p', 'a'));
+        const t1 = nodeTimeOf(h.store, await h.store.getItem(b, 'p', 'a'));
         clock -= 3_600_000; // the clock went back an hour while we were down
         const store = await restart();
         assert.equal(store.nodeId, nodeId);
-        assert.deepEqual(texts(store.getItem(b, 'p', 'a')), ['kept']);
-        const snap = store.snapshot();
-        assert.equal(snap.watermark().get(nodeId), t1);
-        snap.close();
+        assert.deepEqual(texts(await store.getItem(b, 'p', 'a')), ['kept']);
+        assert.equal((await store.read((snap) => snap.watermark())).get(nodeId), t1);
         await store.write(b, [put('p', 'b', 'later')]);
-        assert.ok(nodeTimeOf(store, store.getItem(b, 'p', 'b')) > t1);
+        assert.ok(nodeTimeOf(store, await store.getItem(b, 'p', 'b')) > t1);
       } finally {
         await h.cleanup();
       }
@@ -184,9 +186,9 @@ export function lifecycleCases(newStore: NewStore): void {
           h.store.write(b, [put(`p${i % 10}`, `k${i}`, `v${i}`), put('shared', `c${i % 10}`, `${i}`)]),
         );
         await Promise.all(calls);
-        for (let i = 0; i < 1_000; i++) assert.deepEqual(texts(h.store.getItem(b, `p${i % 10}`, `k${i}`)), [`v${i}`]);
-        for (let c = 0; c < 10; c++) assert.equal(texts(h.store.getItem(b, 'shared', `c${c}`))?.length, 100, 'no write lost');
-        assert.equal(listIndex(h.store, b).get('p3')?.entries, 100);
+        for (let i = 0; i < 1_000; i++) assert.deepEqual(texts(await h.store.getItem(b, `p${i % 10}`, `k${i}`)), [`v${i}`]);
+        for (let c = 0; c < 10; c++) assert.equal(texts(await h.store.getItem(b, 'shared', `c${c}`))?.length, 100, 'no write lost');
+        assert.equal((await listIndex(h.store, b)).get('p3')?.entries, 100);
       } finally {
         await h.cleanup();
       }

@@ -1,19 +1,51 @@
 /**
- * Store contract, reads: ordered scans positioned by ScanFrom, snapshot isolation, watermark,
- * long keys and a large partition streamed from one snapshot.
+ * Store contract, reads: scans by pages with their bounds, filter and limit (ScanQuery, against a
+ * literal reading of contract section 8), read(fn) snapshots (isolation, release, watermark),
+ * item views, long keys and a large partition streamed from one snapshot.
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { encodeCausalityToken } from '../../src/k2v/causality-token.js';
 import { causalContext, isInConflict, isTombstoneOnly, values } from '../../src/k2v/dvvs.js';
-import type { ScanFrom } from '../../src/k2v/range.js';
-import { utf8Bytes } from '../../src/k2v/utf8.js';
 import type { ItemView } from '../../src/store/item-view.js';
-import type { Store } from '../../src/store/store.js';
-import { listIndex, listItems, newBucketId, nodeTimeOf, put, texts, type NewStore, type StoreUnderTest } from './store-case-support.js';
+import type { ItemScanQuery, ScanQuery, Store } from '../../src/store/store.js';
+import { keyArb } from '../k2v/sim.js';
+import { collect, listIndex, listItems, newBucketId, nodeTimeOf, put, texts, type NewStore, type StoreUnderTest } from './store-case-support.js';
 
-const from = (key: string, inclusive: boolean): ScanFrom => ({ key: utf8Bytes(key), inclusive });
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/** The keys a scan must yield, read literally: sort, keep what is in range and filtered, cut. */
+function expected(keys: readonly string[], q: ScanQuery, keep: (k: string) => boolean = () => true): string[] {
+  const sorted = [...keys].sort(byteOrder);
+  if (q.reverse) sorted.reverse();
+  const dir = q.reverse ? -1 : 1;
+  const matching = sorted.filter(
+    (k) =>
+      (q.start === undefined || dir * byteOrder(k, q.start) >= 0) &&
+      (q.prefix === undefined || k.startsWith(q.prefix)) &&
+      (q.end === undefined || dir * byteOrder(k, q.end) < 0) &&
+      keep(k),
+  );
+  return matching.slice(0, q.limit ?? Infinity);
+}
+
+const queryArb: fc.Arbitrary<ScanQuery> = fc
+  .record({
+    prefix: fc.option(keyArb, { nil: undefined }),
+    startSuffix: fc.option(keyArb, { nil: undefined }),
+    end: fc.option(keyArb, { nil: undefined }),
+    limit: fc.option(fc.nat(6), { nil: undefined }),
+    reverse: fc.boolean(),
+  })
+  .map(({ prefix, startSuffix, end, limit, reverse }) => ({
+    prefix,
+    start: startSuffix === undefined ? undefined : (prefix ?? '') + startSuffix,
+    end,
+    limit,
+    reverse,
+  }));
 
 export function scanCases(newStore: NewStore): void {
   describe('scans and snapshots', () => {
@@ -31,46 +63,59 @@ export function scanCases(newStore: NewStore): void {
     });
     after(() => h.cleanup());
 
-    const scan = (f: ScanFrom | undefined, reverse: boolean): string[] => {
-      const snap = store.snapshot();
-      try {
-        return [...snap.scanItems(b, 'p', f, reverse)].map((e) => e.sk);
-      } finally {
-        snap.close();
-      }
-    };
+    const scan = (q: ItemScanQuery, bucketId = b, pk = 'p'): Promise<string[]> =>
+      store.read(async (snap) => (await collect(snap.scanItems(bucketId, pk, q))).map((e) => e.sk));
 
-    it('orders sort keys by UTF-8 bytes, forward and reverse, within one partition', () => {
-      const expected = ['', 'a', 'b', 'bb', 'c', 'z', '\u00e9', '\ue000', '\u{1f600}'];
-      assert.deepEqual(scan(undefined, false), expected);
-      assert.deepEqual(scan(undefined, true), [...expected].reverse());
+    it('orders sort keys by UTF-8 bytes, forward and reverse, within one partition', async () => {
+      const inOrder = ['', 'a', 'b', 'bb', 'c', 'z', '\u00e9', '\ue000', '\u{1f600}'];
+      assert.deepEqual(await scan({ reverse: false }), inOrder);
+      assert.deepEqual(await scan({ reverse: true }), [...inOrder].reverse());
       assert.deepEqual(
-        listItems(store, b, 'p').map((e) => texts(e.item)?.[0]),
-        expected.map((sk) => `v${sk}`),
+        (await listItems(store, b, 'p')).map((e) => texts(e.item)?.[0]),
+        inOrder.map((sk) => `v${sk}`),
       );
     });
 
-    it('positions forward scans at an inclusive or exclusive key', () => {
-      assert.deepEqual(scan(from('b', true), false).slice(0, 3), ['b', 'bb', 'c']);
-      assert.deepEqual(scan(from('b', false), false).slice(0, 2), ['bb', 'c']);
-      assert.deepEqual(scan(from('ba', true), false).slice(0, 2), ['bb', 'c'], 'absent key: next one');
-      assert.deepEqual(scan(from('ba', false), false).slice(0, 2), ['bb', 'c']);
-      assert.deepEqual(scan(from('', true), false)[0], '');
-      assert.deepEqual(scan(from('', false), false)[0], 'a');
-      assert.deepEqual(scan(from('\u{1f601}', true), false), []);
+    it('yields exactly the range of a ScanQuery (prefix, start, end, reverse, limit)', async () => {
+      const b2 = newBucketId();
+      const keys = ['', 'a', 'ab', 'abc', 'b', 'ba', 'bb', 'c', 'é', 'éa', '\u{1f600}', '\uffff', 'z'];
+      await store.write(b2, keys.map((sk) => put('p', sk, sk)));
+      await store.write(b2, keys.map((pk) => put(pk, 's', pk)));
+      await fc.assert(
+        fc.asyncProperty(queryArb, async (q) => {
+          assert.deepEqual(await scan(q, b2), expected(keys, q), `items ${JSON.stringify(q)}`);
+          const pks = await store.read(async (snap) => (await collect(snap.scanIndex(b2, q))).map((e) => e.pk));
+          assert.deepEqual(pks, expected([...keys, 'p'], q), `index ${JSON.stringify(q)}`);
+        }),
+        { numRuns: 300 },
+      );
+      // the examples of the old positioning cases, as queries
+      assert.deepEqual((await scan({ start: 'b', reverse: false })).slice(0, 3), ['b', 'bb', 'c']);
+      assert.deepEqual((await scan({ start: 'ba', reverse: false })).slice(0, 2), ['bb', 'c'], 'absent key: next one');
+      assert.deepEqual(await scan({ start: 'b', reverse: true }), ['b', 'a', '']);
+      assert.deepEqual(await scan({ start: 'ba', reverse: true }), ['b', 'a', ''], 'absent key: previous one');
+      assert.deepEqual(await scan({ start: '\u{1f601}', reverse: false }), []);
+      assert.deepEqual(await scan({ prefix: 'b', reverse: true }), ['bb', 'b']);
+      assert.deepEqual(await scan({ end: 'b', reverse: false }), ['', 'a']);
+      assert.deepEqual(await scan({ end: 'b', reverse: true }), ['\u{1f600}', '\ue000', '\u00e9', 'z', 'c', 'bb']);
+      assert.deepEqual(await scan({ limit: 0, reverse: false }), []);
+      assert.deepEqual(await scan({ reverse: false }, b, 'absent'), []);
     });
 
-    it('positions reverse scans at an inclusive or exclusive key', () => {
-      assert.deepEqual(scan(from('b', true), true), ['b', 'a', '']);
-      assert.deepEqual(scan(from('b', false), true), ['a', '']);
-      assert.deepEqual(scan(from('ba', true), true), ['b', 'a', ''], 'absent key: previous one');
-      assert.deepEqual(scan(from('ba', false), true), ['b', 'a', '']);
-      assert.deepEqual(scan(from('a', false), true), ['']);
-      assert.deepEqual(scan(from('', false), true), []);
-      assert.deepEqual(scan(from('\u{1f601}', true), true)[0], '\u{1f600}');
+    it('filters item scans as asked: tombstone-only items, conflicts, with the limit counting kept items only', async () => {
+      const b2 = newBucketId();
+      await store.write(b2, ['a', 'b', 'c', 'd', 'e', 'f'].map((sk) => put('p', sk, sk)));
+      await store.write(b2, [put('p', 'b', null, new Map()), put('p', 'c', 'c2'), put('p', 'e', 'e2')]);
+      await store.write(b2, [put('p', 'd', null, causalContextOf(await store.getItem(b2, 'p', 'd')))]);
+      // a: live; b: conflict with a tombstone; c, e: conflicts; d: tombstone-only; f: live
+      assert.deepEqual(await scan({ reverse: false, skipTombstones: true }, b2), ['a', 'b', 'c', 'e', 'f']);
+      assert.deepEqual(await scan({ reverse: false, conflictsOnly: true }, b2), ['b', 'c', 'e']);
+      assert.deepEqual(await scan({ reverse: true, skipTombstones: true, conflictsOnly: true, limit: 2 }, b2), ['e', 'c']);
+      assert.deepEqual(await scan({ reverse: false, skipTombstones: true, limit: 4 }, b2), ['a', 'b', 'c', 'e']);
+      assert.deepEqual(await scan({ reverse: false }, b2), ['a', 'b', 'c', 'd', 'e', 'f']);
     });
 
-    it('item views: the same items as scanItems and getItem, from every position', async () => {
+    it('item views: the same items from scans and point reads, the fast paths agreeing with dvvs.ts', async () => {
       // several nodes (a foreign one from a client token), conflicts, tombstones, duplicates
       await store.write(b, [
         put('p', 'b', null, new Map([[7n, 3n], [1n << 63n, 9n]])),
@@ -78,144 +123,120 @@ export function scanCases(newStore: NewStore): void {
         put('p', 'c', 'vc'),
         put('p', 'c', ''),
       ]);
-      const snap = store.snapshot();
-      try {
-        const positions = [undefined, ...[...sks, 'ba', 'a\u0000', '\u{1f601}', 'zz'].flatMap((k) => [from(k, true), from(k, false)])];
-        for (const f of positions) {
-          for (const reverse of [false, true]) {
-            const items = [...snap.scanItems(b, 'p', f, reverse)];
-            const views = [...snap.scanItemViews(b, 'p', f, reverse)];
-            const where = `from ${JSON.stringify(f === undefined ? f : [...f.key])} ${f?.inclusive} reverse ${reverse}`;
-            assert.deepEqual(views.map((v) => v.sk), items.map((e) => e.sk), where);
-            views.forEach((v, i) => {
-              const item = items[i]!.item;
-              assert.equal(v.causalityToken(), encodeCausalityToken(causalContext(item)), where);
-              assert.equal(v.isTombstoneOnly(), isTombstoneOnly(item), where);
-              assert.equal(v.isInConflict(), isInConflict(item), where);
-            });
+      await store.read(async (snap) => {
+        for (const reverse of [false, true]) {
+          for (const v of await collect(snap.scanItems(b, 'p', { reverse }))) {
+            const item = v.toItem();
+            assert.equal(v.causalityToken(), encodeCausalityToken(causalContext(item)), v.sk);
+            assert.equal(v.isTombstoneOnly(), isTombstoneOnly(item), v.sk);
+            assert.equal(v.isInConflict(), isInConflict(item), v.sk);
+            const point = await snap.getItem(b, 'p', v.sk);
+            assert.equal(point?.causalityToken(), v.causalityToken());
+            assert.deepEqual(texts(point), texts(v));
           }
         }
-        for (const sk of [...sks, 'absent']) {
-          const item = snap.getItem(b, 'p', sk);
-          const view = snap.getItemView(b, 'p', sk);
-          assert.equal(view?.sk, item === undefined ? undefined : sk);
-          if (item !== undefined) assert.equal(view?.causalityToken(), encodeCausalityToken(causalContext(item)));
-        }
-        assert.deepEqual([...snap.scanItemViews(b, 'absent', undefined, false)], []);
-        assert.deepEqual([...snap.scanItemViews(b, 'absent', undefined, true)], []);
-      } finally {
-        snap.close();
-      }
+        assert.equal(await snap.getItem(b, 'p', 'absent'), undefined);
+        assert.deepEqual(await collect(snap.scanItems(b, 'absent', { reverse: true })), []);
+      });
     });
 
     it('item views of large records: the same values as the decoded items', async () => {
       const b2 = newBucketId();
       const sizes = [1, 5000, 17_000, 300_000, 5000, 2];
       await store.write(b2, sizes.map((n, i) => ({ pk: 'big', sk: `k${i}`, ct: undefined, value: new Uint8Array(n).fill(i + 1) })));
-      const snap = store.snapshot();
-      try {
-        const valuesOf = (v: ItemView): string[] => {
-          const out: number[] = [];
-          return Array.from({ length: v.distinctValues(out) }, (_, i) => v.base64(out[2 * i]!, out[2 * i + 1]!));
-        };
+      const valuesOf = (v: ItemView): string[] => {
+        const out: number[] = [];
+        return Array.from({ length: v.distinctValues(out) }, (_, i) => v.base64(out[2 * i]!, out[2 * i + 1]!));
+      };
+      await store.read(async (snap) => {
         for (const reverse of [false, true]) {
-          const items = [...snap.scanItems(b2, 'big', undefined, reverse)];
-          const views = [...snap.scanItemViews(b2, 'big', undefined, reverse)];
+          const views = await collect(snap.scanItems(b2, 'big', { reverse }));
+          const inOrder = sizes.map((_, i) => `k${i}`);
           assert.deepEqual(
-            views.map(valuesOf),
-            items.map((e) => values(e.item).map((x) => Buffer.from(x!).toString('base64'))),
+            views.map((v) => v.sk),
+            reverse ? inOrder.reverse() : inOrder,
           );
+          for (const v of views) {
+            assert.deepEqual(valuesOf(v), values(v.toItem()).map((x) => Buffer.from(x!).toString('base64')));
+          }
         }
-      } finally {
-        snap.close();
-      }
+      });
     });
 
-    it('stops an item-view scan early with return(), and closing the snapshot ends open scans', () => {
-      const snap = store.snapshot();
-      const it = snap.scanItemViews(b, 'p', undefined, false);
-      assert.equal(it.next().value?.sk, '');
-      assert.equal(it.return().done, true);
-      assert.equal(it.next().done, true);
-      const open = snap.scanItemViews(b, 'p', undefined, true);
-      assert.equal(open.next().done, false);
-      snap.close();
-      assert.equal(open.next().done, true);
-    });
-
-    it('scans the index in partition-key byte order, forward and reverse', async () => {
+    it('a scan stopped early (break) leaves the snapshot usable; scans still open when read() settles end', async () => {
       const b2 = newBucketId();
-      const pks = ['', 'a', 'ab', 'b', '\u00e9', '\ue000', '\u{1f600}'];
-      await store.write(b2, pks.map((pk) => put(pk, 's', 'v')));
-      await store.write(b2, [put('tomb', 's', null)]);
-      const snap = store.snapshot();
-      try {
-        const idx = (f: ScanFrom | undefined, r: boolean): string[] => [...snap.scanIndex(b2, f, r)].map((e) => e.pk);
-        assert.deepEqual(idx(undefined, false), pks, 'tombstone-only partitions are not listed');
-        assert.deepEqual(idx(undefined, true), [...pks].reverse());
-        assert.deepEqual(idx(from('ab', true), false), ['ab', 'b', '\u00e9', '\ue000', '\u{1f600}']);
-        assert.deepEqual(idx(from('ab', false), false), ['b', '\u00e9', '\ue000', '\u{1f600}']);
-        assert.deepEqual(idx(from('ab', true), true), ['ab', 'a', '']);
-        assert.deepEqual(idx(from('ab', false), true), ['a', '']);
-        assert.deepEqual([...snap.scanIndex(b2, undefined, false)][0]?.counts, { entries: 1, conflicts: 0, values: 1, bytes: 1 });
-      } finally {
-        snap.close();
-      }
+      await store.write(b2, Array.from({ length: 1_000 }, (_, i) => put('p', `k${String(i).padStart(4, '0')}`, 'v')));
+      let leaked: AsyncIterator<readonly ItemView[]> | undefined;
+      const firstPage = await store.read(async (snap) => {
+        let first: string[] = [];
+        for await (const page of snap.scanItems(b2, 'p', { reverse: false })) {
+          first = page.map((v) => v.sk);
+          break;
+        }
+        assert.equal((await collect(snap.scanItems(b2, 'p', { reverse: false }))).length, 1_000);
+        leaked = snap.scanItems(b2, 'p', { reverse: true })[Symbol.asyncIterator]();
+        assert.equal((await leaked.next()).done, false);
+        return first;
+      });
+      assert.ok(firstPage.length > 0 && firstPage.length <= 1_000);
+      assert.equal(firstPage[0], 'k0000');
+      // Used after its read(fn) settled, a scan yields nothing more (it ends, or rejects).
+      const after = await leaked!.next().then(
+        (r) => r.done,
+        () => true,
+      );
+      assert.equal(after, true);
     });
 
-    it('stops an iterator early with return() and keeps the snapshot usable', () => {
-      const snap = store.snapshot();
-      try {
-        const it = snap.scanItems(b, 'p', undefined, false);
-        assert.equal(it.next().value?.sk, '');
-        assert.equal(it.return().done, true);
-        assert.equal(it.next().done, true);
-        assert.equal([...snap.scanItems(b, 'p', undefined, false)].length, sks.length);
-      } finally {
-        snap.close();
-      }
+    it('read(fn) rejects as fn did, and releases its snapshot either way', async () => {
+      const boom = new Error('fn failed');
+      await assert.rejects(
+        store.read(async (snap) => {
+          await snap.getItem(b, 'p', 'a');
+          throw boom;
+        }),
+        (err) => err === boom,
+      );
+      // Many more snapshots than LMDB has reader slots by default: none leaked.
+      for (let i = 0; i < 300; i++) await assert.rejects(store.read(() => Promise.reject(boom)));
+      assert.deepEqual(texts(await store.read((snap) => snap.getItem(b, 'p', 'a'))), ['va']);
     });
 
     it('isolates a snapshot from later writes, for reads, scans and the watermark', async () => {
       const b2 = newBucketId();
       await store.write(b2, [put('p', 'a', 'old')]);
-      const snap = store.snapshot();
-      try {
-        const mark = snap.watermark().get(store.nodeId);
-        assert.equal(mark, nodeTimeOf(store, store.getItem(b2, 'p', 'a')), 'watermark = last issued timestamp');
+      await store.read(async (snap) => {
+        const mark = (await snap.watermark()).get(store.nodeId);
+        assert.equal(mark, nodeTimeOf(store, await store.getItem(b2, 'p', 'a')), 'watermark = last issued timestamp');
         await store.write(b2, [put('p', 'a', 'new', new Map()), put('p', 'b', 'added')]);
-        assert.deepEqual(texts(snap.getItem(b2, 'p', 'a')), ['old']);
-        assert.equal(snap.getItem(b2, 'p', 'b'), undefined);
-        assert.deepEqual([...snap.scanItems(b2, 'p', undefined, false)].map((e) => e.sk), ['a']);
-        assert.equal(snap.watermark().get(store.nodeId), mark);
-        const fresh = store.snapshot();
-        try {
-          assert.equal(fresh.getItem(b2, 'p', 'b') !== undefined, true);
-          const t = fresh.watermark().get(store.nodeId)!;
+        assert.deepEqual(texts(await snap.getItem(b2, 'p', 'a')), ['old']);
+        assert.equal(await snap.getItem(b2, 'p', 'b'), undefined);
+        assert.deepEqual((await collect(snap.scanItems(b2, 'p', { reverse: false }))).map((e) => e.sk), ['a']);
+        assert.equal((await snap.watermark()).get(store.nodeId), mark);
+        await store.read(async (fresh) => {
+          assert.equal((await fresh.getItem(b2, 'p', 'b')) !== undefined, true);
+          const t = (await fresh.watermark()).get(store.nodeId)!;
           assert.ok(t > mark!);
-          assert.equal(t, nodeTimeOf(store, store.getItem(b2, 'p', 'b')));
-        } finally {
-          fresh.close();
-        }
-      } finally {
-        snap.close();
-        snap.close(); // idempotent
-      }
+          assert.equal(t, nodeTimeOf(store, await store.getItem(b2, 'p', 'b')));
+        });
+      });
     });
 
     it('accepts partition and sort keys of 1024 bytes', async () => {
       const b2 = newBucketId();
       const pk = 'p'.repeat(1022) + '\u00e9'; // 1024 bytes
       const sk = '\u{1f600}'.repeat(256); // 1024 bytes
+      assert.ok(store.keyLimits.maxPartitionKeyBytes >= 1024 && store.keyLimits.maxSortKeyBytes >= 1024);
       await store.write(b2, [put(pk, sk, 'long'), put(pk, sk + '', 'long2')]);
-      assert.deepEqual(texts(store.getItem(b2, pk, sk)), ['long', 'long2']);
-      assert.deepEqual(listItems(store, b2, pk).map((e) => e.sk), [sk]);
-      assert.deepEqual([...listIndex(store, b2).keys()], [pk]);
-      assert.equal(store.getItem(b2, pk, sk + 'x'), undefined);
-      assert.equal(store.getItem(b2, pk, 'x'.repeat(5000)), undefined, 'a sort key too long to store reads as absent');
+      assert.deepEqual(texts(await store.getItem(b2, pk, sk)), ['long', 'long2']);
+      assert.deepEqual((await listItems(store, b2, pk)).map((e) => e.sk), [sk]);
+      assert.deepEqual([...(await listIndex(store, b2)).keys()], [pk]);
+      assert.equal(await store.getItem(b2, pk, sk + 'x'), undefined);
+      assert.equal(await store.getItem(b2, pk, 'x'.repeat(5000)), undefined, 'a sort key too long to store reads as absent');
+      assert.deepEqual(await scan({ start: sk + 'x'.repeat(5000), reverse: true }, b2, pk), [sk], 'a scan may start beyond any key');
     });
 
-    it('writes 100 000 items in batches and streams them back from one snapshot', async () => {
+    it('writes 100 000 items in batches and streams them back from one snapshot, in pages', async () => {
       const b2 = newBucketId();
       const n = 100_000;
       const batch = 1_000;
@@ -225,21 +246,28 @@ export function scanCases(newStore: NewStore): void {
         writes.push(store.write(b2, Array.from({ length: batch }, (_, j) => put('big', sk(i + j), `value ${i + j}`))));
       }
       await Promise.all(writes);
-      assert.deepEqual(listIndex(store, b2).get('big')?.entries, n);
-      const snap = store.snapshot();
-      try {
+      assert.deepEqual((await listIndex(store, b2)).get('big')?.entries, n);
+      await store.read(async (snap) => {
         let count = 0;
+        let pages = 0;
         let prev = '';
-        for (const e of snap.scanItems(b2, 'big', undefined, false)) {
-          assert.ok(count === 0 || e.sk > prev);
-          prev = e.sk;
-          count++;
+        for await (const page of snap.scanItems(b2, 'big', { reverse: false })) {
+          pages++;
+          for (const e of page) {
+            assert.ok(count === 0 || e.sk > prev);
+            prev = e.sk;
+            count++;
+          }
         }
         assert.equal(count, n);
         assert.equal(prev, sk(n - 1));
-      } finally {
-        snap.close();
-      }
+        assert.ok(pages > 1 && pages <= n / 16, `${pages} pages: not one await per item, not all at once`);
+      });
     });
   });
+}
+
+function causalContextOf(item: ItemView | undefined): Map<bigint, bigint> {
+  assert.ok(item !== undefined);
+  return causalContext(item.toItem());
 }

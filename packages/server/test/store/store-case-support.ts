@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { causalContext, values, type DvvsItem, type VectorClock } from '../../src/k2v/dvvs.js';
 import { addCounts, countsOf, isZeroCounts, ZERO_COUNTS, type IndexCounts } from '../../src/k2v/index-counts.js';
 import { StoreError, type StoreErrorCode } from '../../src/store/errors.js';
-import type { ItemWrite, Snapshot, Store } from '../../src/store/store.js';
+import type { ItemView } from '../../src/store/item-view.js';
+import type { ItemWrite, PageScan, Snapshot, Store } from '../../src/store/store.js';
 
 export interface SuiteStoreOptions {
   /** Injected wall clock, ms since the epoch. */
@@ -40,18 +41,25 @@ export function bytes(s: string): Uint8Array {
   return enc.encode(s);
 }
 
+/** A stored item as the port hands it out (a view) or decoded. */
+export type AnyItem = ItemView | DvvsItem;
+
+function decoded(item: AnyItem): DvvsItem {
+  return 'toItem' in item ? item.toItem() : item;
+}
+
 /** The item's values as text, tombstones as null (contract order, de-duplicated). */
-export function texts(item: DvvsItem | undefined): (string | null)[] | undefined {
-  return item === undefined ? undefined : values(item).map((v) => (v === null ? null : dec.decode(v)));
+export function texts(item: AnyItem | undefined): (string | null)[] | undefined {
+  return item === undefined ? undefined : values(decoded(item)).map((v) => (v === null ? null : dec.decode(v)));
 }
 
 export function put(pk: string, sk: string, value: string | null, ct?: VectorClock): ItemWrite {
   return { pk, sk, ct, value: value === null ? null : bytes(value) };
 }
 
-export function ctOf(item: DvvsItem | undefined): VectorClock {
+export function ctOf(item: AnyItem | undefined): VectorClock {
   assert.ok(item !== undefined, 'item exists');
-  return causalContext(item);
+  return causalContext(decoded(item));
 }
 
 export async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Promise<void> {
@@ -62,38 +70,38 @@ export async function rejectsWith(p: Promise<unknown>, code: StoreErrorCode): Pr
   });
 }
 
-/** All items of one partition through a fresh snapshot, in order. */
-export function listItems(store: Store, bucketId: string, pk: string, reverse = false): { sk: string; item: DvvsItem }[] {
-  const snap = store.snapshot();
-  try {
-    return [...snap.scanItems(bucketId, pk, undefined, reverse)];
-  } finally {
-    snap.close();
+/** Every entry of a scan, pages flattened (each page checked non-empty). */
+export async function collect<T>(scan: PageScan<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of scan) {
+    assert.ok(page.length > 0, 'pages are never empty');
+    out.push(...page);
   }
+  return out;
 }
 
-export function listIndex(store: Store, bucketId: string): Map<string, IndexCounts> {
-  const snap = store.snapshot();
-  try {
-    return new Map([...snap.scanIndex(bucketId, undefined, false)].map((e) => [e.pk, e.counts]));
-  } finally {
-    snap.close();
-  }
+/** All items of one partition through a fresh snapshot, in order, decoded. */
+export function listItems(store: Store, bucketId: string, pk: string, reverse = false): Promise<{ sk: string; item: DvvsItem }[]> {
+  return store.read(async (snap) => (await collect(snap.scanItems(bucketId, pk, { reverse }))).map((v) => ({ sk: v.sk, item: v.toItem() })));
+}
+
+export function listIndex(store: Store, bucketId: string): Promise<Map<string, IndexCounts>> {
+  return store.read(async (snap) => new Map((await collect(snap.scanIndex(bucketId, { reverse: false }))).map((e) => [e.pk, e.counts])));
 }
 
 /** Checks that the stored counters equal the counts recomputed from the items themselves. */
-export function assertCountersExact(snap: Snapshot, bucketId: string, pks: readonly string[]): void {
-  const index = new Map([...snap.scanIndex(bucketId, undefined, false)].map((e) => [e.pk, e.counts]));
+export async function assertCountersExact(snap: Snapshot, bucketId: string, pks: readonly string[]): Promise<void> {
+  const index = new Map((await collect(snap.scanIndex(bucketId, { reverse: false }))).map((e) => [e.pk, e.counts]));
   for (const pk of pks) {
     let expected = ZERO_COUNTS;
-    for (const { item } of snap.scanItems(bucketId, pk, undefined, false)) expected = addCounts(expected, countsOf(item));
+    for (const v of await collect(snap.scanItems(bucketId, pk, { reverse: false }))) expected = addCounts(expected, countsOf(v.toItem()));
     if (isZeroCounts(expected)) assert.equal(index.has(pk), false, `partition ${pk} with zero counts is not listed`);
     else assert.deepEqual(index.get(pk), expected, `counters of partition ${pk}`);
   }
 }
 
 /** The timestamp this node gave an item's latest write. */
-export function nodeTimeOf(store: Store, item: DvvsItem | undefined): bigint {
+export function nodeTimeOf(store: Store, item: AnyItem | undefined): bigint {
   const t = ctOf(item).get(store.nodeId);
   assert.ok(t !== undefined, 'item has an entry for this node');
   return t;

@@ -33,66 +33,66 @@ export function writeCases(newStore: NewStore): void {
 
     it('reads back a written value; a never-written item is undefined', async () => {
       const b = newBucketId();
-      assert.equal(store.getItem(b, 'p', 's'), undefined);
+      assert.equal(await store.getItem(b, 'p', 's'), undefined);
       await store.write(b, [put('p', 's', 'v1')]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['v1']);
-      assert.ok(ctOf(store.getItem(b, 'p', 's')).has(store.nodeId));
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['v1']);
+      assert.ok(ctOf(await store.getItem(b, 'p', 's')).has(store.nodeId));
     });
 
     it('a write with the latest context replaces; two writes with the same old context are siblings', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 's', 'v1')]);
-      const ct1 = ctOf(store.getItem(b, 'p', 's'));
+      const ct1 = ctOf(await store.getItem(b, 'p', 's'));
       await store.write(b, [put('p', 's', 'v2', ct1)]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['v2']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['v2']);
       await store.write(b, [put('p', 's', 'v3', ct1)]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['v2', 'v3']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['v2', 'v3']);
       await store.write(b, [put('p', 's', 'v4')]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['v2', 'v3', 'v4'], 'no context: concurrent');
-      await store.write(b, [put('p', 's', null, ctOf(store.getItem(b, 'p', 's')))]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), [null], 'delete with the latest context');
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['v2', 'v3', 'v4'], 'no context: concurrent');
+      await store.write(b, [put('p', 's', null, ctOf(await store.getItem(b, 'p', 's')))]);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), [null], 'delete with the latest context');
     });
 
     it('a delete of a never-written item creates a tombstone-only item', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 'gone', null)]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'gone')), [null]);
-      assert.equal(store.bucketHasItems(b), true);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'gone')), [null]);
+      assert.equal(await store.bucketHasItems(b), true);
     });
 
     it('entries of one batch for the same item apply in order', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 's', 'a'), put('p', 's', 'b')]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['a', 'b']);
-      const ct = ctOf(store.getItem(b, 'p', 's'));
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['a', 'b']);
+      const ct = ctOf(await store.getItem(b, 'p', 's'));
       await store.write(b, [put('p', 's', 'c', ct), put('p', 's', 'd', ct)]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['c', 'd']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['c', 'd']);
     });
 
     it('a batch with a token from this node\'s future writes nothing (FutureToken)', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 'old', 'keep')]);
-      const far = nodeTimeOf(store, store.getItem(b, 'p', 'old')) + 1_000_000n;
+      const far = nodeTimeOf(store, await store.getItem(b, 'p', 'old')) + 1_000_000n;
       await rejectsWith(
         store.write(b, [put('p', 'new', 'x'), put('p', 'old', 'y'), put('p', 'z', 'w', new Map([[store.nodeId, far]]))]),
         'FutureToken',
       );
-      assert.equal(store.getItem(b, 'p', 'new'), undefined);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'old')), ['keep']);
-      assert.equal(store.getItem(b, 'p', 'z'), undefined);
+      assert.equal(await store.getItem(b, 'p', 'new'), undefined);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'old')), ['keep']);
+      assert.equal(await store.getItem(b, 'p', 'z'), undefined);
       // a token naming another node with any timestamp is fine
       await store.write(b, [put('p', 'z', 'w', new Map([[store.nodeId ^ 1n, far]]))]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'z')), ['w']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'z')), ['w']);
     });
 
     it('a batch that would exceed the values limit writes nothing (TooManyValues)', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 's', '1'), put('p', 's', '2'), put('p', 's', '3'), put('p', 's', '4')]);
       await rejectsWith(store.write(b, [put('p', 'other', 'o'), put('p', 's', '5')]), 'TooManyValues');
-      assert.equal(store.getItem(b, 'p', 'other'), undefined);
-      assert.equal(texts(store.getItem(b, 'p', 's'))?.length, 4);
-      await store.write(b, [put('p', 's', 'one', ctOf(store.getItem(b, 'p', 's')))]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 's')), ['one']);
+      assert.equal(await store.getItem(b, 'p', 'other'), undefined);
+      assert.equal(texts(await store.getItem(b, 'p', 's'))?.length, 4);
+      await store.write(b, [put('p', 's', 'one', ctOf(await store.getItem(b, 'p', 's')))]);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 's')), ['one']);
     });
 
     it('one failing call does not affect concurrent calls sharing its commit', async () => {
@@ -101,29 +101,24 @@ export function writeCases(newStore: NewStore): void {
       const good = store.write(b, [put('p', 'good', 'y')]);
       await rejectsWith(bad, 'FutureToken');
       await good;
-      assert.equal(store.getItem(b, 'p', 'bad'), undefined);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'good')), ['y']);
+      assert.equal(await store.getItem(b, 'p', 'bad'), undefined);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'good')), ['y']);
     });
 
     it('keeps the partition counters exact through inserts, conflicts and deletes', async () => {
       const b = newBucketId();
       await store.write(b, [put('p1', 'a', 'xx'), put('p1', 'b', 'yyy'), put('p2', 'a', '')]);
-      assert.deepEqual(listIndex(store, b).get('p1'), { entries: 2, conflicts: 0, values: 2, bytes: 5 });
+      assert.deepEqual((await listIndex(store, b)).get('p1'), { entries: 2, conflicts: 0, values: 2, bytes: 5 });
       await store.write(b, [put('p1', 'a', 'zzzz'), put('p1', 'a', 'zzzz')]);
-      assert.deepEqual(listIndex(store, b).get('p1'), { entries: 2, conflicts: 1, values: 3, bytes: 9 });
-      await store.write(b, [put('p1', 'a', null, ctOf(store.getItem(b, 'p1', 'a')))]);
+      assert.deepEqual((await listIndex(store, b)).get('p1'), { entries: 2, conflicts: 1, values: 3, bytes: 9 });
+      await store.write(b, [put('p1', 'a', null, ctOf(await store.getItem(b, 'p1', 'a')))]);
       await store.write(b, [put('p1', 'b', 'w')]);
-      assert.deepEqual(listIndex(store, b).get('p1'), { entries: 1, conflicts: 1, values: 2, bytes: 4 });
-      await store.write(b, [put('p1', 'b', null, ctOf(store.getItem(b, 'p1', 'b'))), put('p2', 'a', null)]);
-      const index = listIndex(store, b);
+      assert.deepEqual((await listIndex(store, b)).get('p1'), { entries: 1, conflicts: 1, values: 2, bytes: 4 });
+      await store.write(b, [put('p1', 'b', null, ctOf(await store.getItem(b, 'p1', 'b'))), put('p2', 'a', null)]);
+      const index = await listIndex(store, b);
       assert.equal(index.has('p1'), false, 'all-zero partitions are not listed');
       assert.deepEqual(index.get('p2'), { entries: 1, conflicts: 1, values: 1, bytes: 0 });
-      const snap = store.snapshot();
-      try {
-        assertCountersExact(snap, b, ['p1', 'p2']);
-      } finally {
-        snap.close();
-      }
+      await store.read((snap) => assertCountersExact(snap, b, ['p1', 'p2']));
     });
 
     it('issues strictly increasing timestamps across items, even when the clock goes backwards', async () => {
@@ -134,7 +129,7 @@ export function writeCases(newStore: NewStore): void {
         const seen: bigint[] = [];
         for (let i = 0; i < 6; i++) {
           await h2.store.write(b, [put('p', `k${i}`, 'v')]);
-          seen.push(nodeTimeOf(h2.store, h2.store.getItem(b, 'p', `k${i}`)));
+          seen.push(nodeTimeOf(h2.store, await h2.store.getItem(b, 'p', `k${i}`)));
           clock -= 1_000;
         }
         for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!, `t${i} > t${i - 1}`);
@@ -148,47 +143,45 @@ export function writeCases(newStore: NewStore): void {
       const b = newBucketId();
       await store.write(b, ['a', 'b1', 'b2', 'b3', 'c'].map((sk) => put('p', sk, sk)));
       await store.write(b, [put('p', 'b2', 'sibling')]);
-      await store.write(b, [put('p', 'b3', null, ctOf(store.getItem(b, 'p', 'b3')))]);
+      await store.write(b, [put('p', 'b3', null, ctOf(await store.getItem(b, 'p', 'b3')))]);
       await store.write(b, [put('other', 'b1', 'o')]);
       const n = await store.deleteRange(b, 'p', { prefix: 'b', limit: 1, reverse: true });
       assert.equal(n, 2, 'b1 and b2; b3 was already tombstone-only; limit and reverse ignored');
-      assert.deepEqual(texts(store.getItem(b, 'p', 'b1')), [null]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'b2')), [null], 'siblings superseded by the own context');
-      assert.deepEqual(texts(store.getItem(b, 'p', 'a')), ['a']);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'c')), ['c']);
-      assert.deepEqual(texts(store.getItem(b, 'other', 'b1')), ['o']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'b1')), [null]);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'b2')), [null], 'siblings superseded by the own context');
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'a')), ['a']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'c')), ['c']);
+      assert.deepEqual(texts(await store.getItem(b, 'other', 'b1')), ['o']);
       assert.equal(await store.deleteRange(b, 'p', { start: 'a', end: 'b', reverse: false }), 1);
       assert.equal(await store.deleteRange(b, 'p', { start: 'a', end: 'b', reverse: false }), 0);
       assert.equal(await store.deleteRange(b, 'p', { reverse: false }), 1, 'only c was left');
-      assert.ok(listItems(store, b, 'p').every((e) => isTombstoneOnly(e.item)));
-      assert.equal(listIndex(store, b).has('p'), false);
+      assert.ok((await listItems(store, b, 'p')).every((e) => isTombstoneOnly(e.item)));
+      assert.equal((await listIndex(store, b)).has('p'), false);
     });
 
     it('a large batch in a partition reads the items it already has (new, existing, interleaved sort keys)', async () => {
       const b = newBucketId();
       await store.write(b, [put('p', 'b', 'old-b'), put('p', 'k', 'old-k'), put('p', 'z', 'old-z')]);
-      const cts = new Map(['b', 'k'].map((sk) => [sk, ctOf(store.getItem(b, 'p', sk))]));
+      const cts = new Map([
+        ['b', ctOf(await store.getItem(b, 'p', 'b'))],
+        ['k', ctOf(await store.getItem(b, 'p', 'k'))],
+      ]);
       const sks = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
       // 'b' without a context (a sibling), 'k' with its context (a replacement); 'fresh' is all new.
       await store.write(b, [
         ...sks.map((sk) => put('p', sk, `new-${sk}`, sk === 'k' ? cts.get('k') : undefined)),
         ...sks.map((sk) => put('fresh', sk, sk)),
       ]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'b')), ['old-b', 'new-b']);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'k')), ['new-k']);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'z')), ['old-z']);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'c')), ['new-c']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'b')), ['old-b', 'new-b']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'k')), ['new-k']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'z')), ['old-z']);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'c')), ['new-c']);
       assert.deepEqual(
-        listItems(store, b, 'fresh').map((e) => texts(e.item)),
+        (await listItems(store, b, 'fresh')).map((e) => texts(e.item)),
         sks.map((sk) => [sk]),
       );
-      const snap = store.snapshot();
-      try {
-        assertCountersExact(snap, b, ['p', 'fresh']);
-      } finally {
-        snap.close();
-      }
-      assert.deepEqual(listIndex(store, b).get('p'), { entries: 12, conflicts: 1, values: 13, bytes: 13 * 5 });
+      await store.read((snap) => assertCountersExact(snap, b, ['p', 'fresh']));
+      assert.deepEqual((await listIndex(store, b)).get('p'), { entries: 12, conflicts: 1, values: 13, bytes: 13 * 5 });
     });
 
     it('rejects writes once closed', async () => {
@@ -221,12 +214,14 @@ export function writeCases(newStore: NewStore): void {
     const callsArb = fc.array(fc.array(writeArb, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 });
 
     /** The writes of one call, each context taken from the item as it was before the call. */
-    function resolve(bucketId: string, call: readonly RandomWrite[]): ItemWrite[] {
-      return call.map((w) => {
-        const item = store.getItem(bucketId, w.pk, w.sk);
-        const ct: VectorClock | undefined = w.withContext && item !== undefined ? causalContext(item) : undefined;
-        return put(w.pk, w.sk, w.value, ct);
-      });
+    function resolve(bucketId: string, call: readonly RandomWrite[]): Promise<ItemWrite[]> {
+      return Promise.all(
+        call.map(async (w) => {
+          const item = await store.getItem(bucketId, w.pk, w.sk);
+          const ct: VectorClock | undefined = w.withContext && item !== undefined ? causalContext(item.toItem()) : undefined;
+          return put(w.pk, w.sk, w.value, ct);
+        }),
+      );
     }
 
     it('one call of many writes leaves the same items and counters as the same writes one call each', async () => {
@@ -235,22 +230,18 @@ export function writeCases(newStore: NewStore): void {
           const batched = newBucketId();
           const single = newBucketId();
           for (const call of calls) {
-            await store.write(batched, resolve(batched, call));
+            await store.write(batched, await resolve(batched, call));
             // Issued together, applied one call after the other (in order) in one transaction.
-            await Promise.all(resolve(single, call).map((w) => store.write(single, [w])));
+            const singles = await resolve(single, call);
+            await Promise.all(singles.map((w) => store.write(single, [w])));
           }
           for (const pk of ['p', 'q', 'r']) {
-            const a = listItems(store, batched, pk).map((e) => [e.sk, texts(e.item)]);
-            const b = listItems(store, single, pk).map((e) => [e.sk, texts(e.item)]);
+            const a = (await listItems(store, batched, pk)).map((e) => [e.sk, texts(e.item)]);
+            const b = (await listItems(store, single, pk)).map((e) => [e.sk, texts(e.item)]);
             assert.deepEqual(a, b, `partition ${pk}`);
           }
-          assert.deepEqual(listIndex(store, batched), listIndex(store, single));
-          const snap = store.snapshot();
-          try {
-            assertCountersExact(snap, batched, ['p', 'q', 'r']);
-          } finally {
-            snap.close();
-          }
+          assert.deepEqual(await listIndex(store, batched), await listIndex(store, single));
+          await store.read((snap) => assertCountersExact(snap, batched, ['p', 'q', 'r']));
         }),
         { numRuns: 40 },
       );

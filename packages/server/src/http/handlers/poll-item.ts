@@ -3,8 +3,9 @@
  * waits until the item's causal context is newer than the token, then answers like ReadItem.
  */
 import { decodeCausalityToken } from '../../k2v/causality-token.js';
-import { causalContext, isNewer, type DvvsItem } from '../../k2v/dvvs.js';
+import { causalContext, isNewer } from '../../k2v/dvvs.js';
 import { badRequest } from '../../k2v/errors.js';
+import type { ItemView } from '../../store/item-view.js';
 import { negotiate } from '../accept.js';
 import type { HandlerContext } from '../context.js';
 import { longPoll, pollTimeoutMs } from '../long-poll.js';
@@ -18,7 +19,7 @@ export function handlePollItem(
   const seen = decodeCausalityToken(ep.causalityToken);
   if (seen === undefined) throw badRequest('invalid causality token');
   const format = negotiate(headerValue(ctx.req.headers, 'accept'));
-  return longPoll<DvvsItem>(ctx, {
+  return longPoll<ItemView>(ctx, {
     timeoutMs: pollTimeoutMs(ep.timeout),
     subscribe: (wake) =>
       ctx.store.subscribe(
@@ -29,9 +30,9 @@ export function handlePollItem(
         },
         wake,
       ),
-    check: () => {
-      const item = ctx.store.getItem(ctx.bucketId, ep.pk, ep.sk);
-      return item !== undefined && isNewer(causalContext(item), seen) ? item : undefined;
+    check: async () => {
+      const item = await ctx.store.getItem(ctx.bucketId, ep.pk, ep.sk);
+      return item !== undefined && isNewer(causalContext(item.toItem()), seen) ? item : undefined;
     },
     respond: (item) => sendItem(ctx, item, format),
   });

@@ -2,13 +2,14 @@
  * PollRange `POST|SEARCH /<b>/<pk>?poll_range` (contract section 10).
  *
  * Without a seen marker: every item of the range at once. With one: wait until an item of the
- * range has a causal context the marker does not cover. The new marker advances this node's
- * clock to the snapshot's watermark, which is sound because the response holds every item of the
- * range changed up to that watermark (the whole range is re-read from one snapshot each time).
+ * range has a causal context the marker does not cover. The new marker advances every writer
+ * node's clock to the snapshot's watermark, which is sound because the response holds every item
+ * of the range changed up to that watermark (the whole range is re-read from one snapshot each
+ * time).
  */
-import { causalContext } from '../../k2v/dvvs.js';
+import { causalContext, type DvvsItem } from '../../k2v/dvvs.js';
 import { badRequest } from '../../k2v/errors.js';
-import { checkRange, inRange, scanStart, type RangeSpec } from '../../k2v/range.js';
+import { checkRange, inRange, RangeWalker, type RangeSpec } from '../../k2v/range.js';
 import {
   decodeSeenMarker,
   encodeSeenMarker,
@@ -17,7 +18,8 @@ import {
   restrict,
   type SeenMarker,
 } from '../../k2v/seen-marker.js';
-import type { ItemEntry } from '../../store/store.js';
+import type { ItemView } from '../../store/item-view.js';
+import { scanQueryOf } from '../../store/scan-query.js';
 import type { HandlerContext } from '../context.js';
 import { asObject, optString, optUint, parseJson } from '../json-body.js';
 import { longPoll, pollTimeoutMs } from '../long-poll.js';
@@ -25,7 +27,7 @@ import { sendJson } from '../respond.js';
 import { itemJson } from '../wire.js';
 
 interface PollAnswer {
-  items: ItemEntry[];
+  items: { sk: string; item: DvvsItem }[];
   marker: SeenMarker;
 }
 
@@ -65,21 +67,22 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
   });
 }
 
-function scan(ctx: HandlerContext, pk: string, spec: RangeSpec, since: SeenMarker | undefined): PollAnswer | undefined {
-  const snap = ctx.store.snapshot();
-  try {
-    const items: ItemEntry[] = [];
+const skOf = (v: ItemView): string => v.sk;
+
+function scan(ctx: HandlerContext, pk: string, spec: RangeSpec, since: SeenMarker | undefined): Promise<PollAnswer | undefined> {
+  return ctx.store.read(async (snap) => {
+    const items: { sk: string; item: DvvsItem; ctx: Map<bigint, bigint> }[] = [];
     // Deviation (bug fix): the first key is `start`, else `prefix` (scanStart), on every call.
-    // The scan begins inside the range, so the first key out of it (past `end` or the prefix)
-    // ends it; `break` releases the iterator.
-    for (const e of snap.scanItems(ctx.bucketId, pk, scanStart(spec), false)) {
-      if (!inRange(e.sk, spec)) break;
-      if (since === undefined || isNewItem(since, e.sk, causalContext(e.item))) items.push(e);
+    const walker = new RangeWalker(spec, skOf);
+    scan: for await (const page of snap.scanItems(ctx.bucketId, pk, scanQueryOf(spec))) {
+      for (const v of page) {
+        if (walker.offer(v) === 'stop') break scan;
+        const item = v.toItem();
+        const cc = causalContext(item);
+        if (since === undefined || isNewItem(since, v.sk, cc)) items.push({ sk: v.sk, item, ctx: cc });
+      }
     }
     if (since !== undefined && items.length === 0) return undefined;
-    const seen = items.map((e) => ({ sk: e.sk, ctx: causalContext(e.item) }));
-    return { items, marker: restrict(markSeen(since ?? EMPTY_MARKER, snap.watermark(), seen), spec) };
-  } finally {
-    snap.close();
-  }
+    return { items, marker: restrict(markSeen(since ?? EMPTY_MARKER, await snap.watermark(), items), spec) };
+  });
 }

@@ -5,8 +5,10 @@
  * an unlimited query over a whole partition (Aerogramme reads mailboxes this way) runs in bounded
  * memory (Deviation: Garage collects it in memory).
  */
-import { scanStart, walkRange, type RangeEnd } from '../../k2v/range.js';
+import type { ServerResponse } from 'node:http';
+import { RangeWalker, type RangeEnd } from '../../k2v/range.js';
 import type { ItemView } from '../../store/item-view.js';
+import { itemFilterOf, itemScanQueryOf } from '../../store/scan-query.js';
 import type { Snapshot } from '../../store/store.js';
 import { parseReadBatchQuery, rangeOf, type ReadBatchQuery } from '../batch-query.js';
 import type { HandlerContext } from '../context.js';
@@ -22,8 +24,7 @@ const RESPONSE_BYTES = 32 * 1024;
 
 export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
   const queries = asArray(parseJson(ctx.body), 'queries', ctx.limits).map((q) => parseReadBatchQuery(q, ctx.limits));
-  const snap = ctx.store.snapshot();
-  try {
+  await ctx.store.read(async (snap) => {
     const res = ctx.res;
     for (const k in ctx.extraHeaders) res.setHeader(k, ctx.extraHeaders[k]!);
     res.writeHead(200, { 'content-type': JSON_TYPE });
@@ -32,25 +33,12 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
     for (let i = 0; i < queries.length; i++) {
       const q = queries[i]!;
       out.text((i > 0 ? ',' : '') + queryHead(q));
-      let first = true;
-      const walk = queryItems(snap, ctx.bucketId, q);
-      let r = walk.next();
-      while (r.done !== true) {
-        out.item(r.value, first);
-        first = false;
-        if (out.chars >= CHUNK) {
-          const wait = writeChunk(res, out.take());
-          if (wait !== undefined) await wait;
-        }
-        r = walk.next();
-      }
-      out.text(`],"more":${r.value.more},"nextStart":${JSON.stringify(r.value.nextStart)}}`);
+      const end = await writeItems(snap, ctx.bucketId, q, out, res);
+      out.text(`],"more":${end.more},"nextStart":${JSON.stringify(end.nextStart)}}`);
     }
     out.text(']');
     endLater(res, out.take());
-  } finally {
-    snap.close();
-  }
+  });
 }
 
 function queryHead(q: ReadBatchQuery): string {
@@ -69,15 +57,35 @@ function queryHead(q: ReadBatchQuery): string {
   return head.slice(0, -1) + ',"items":[';
 }
 
-/** The items of one query; the range walk itself is returned, not wrapped (once per item). */
-function queryItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery): Generator<ItemView, RangeEnd> {
-  const keep = (e: ItemView) => (q.tombstones || !e.isTombstoneOnly()) && (!q.conflictsOnly || e.isInConflict());
-  if (q.singleItem) return singleItem(snap.getItemView(bucketId, q.partitionKey, q.start!), keep);
-  const spec = rangeOf(q);
-  return walkRange(snap.scanItemViews(bucketId, q.partitionKey, scanStart(spec), spec.reverse), (e) => e.sk, spec, keep);
-}
+const DONE: RangeEnd = { more: false, nextStart: null };
+const skOf = (v: ItemView): string => v.sk;
 
-function* singleItem(item: ItemView | undefined, keep: (e: ItemView) => boolean): Generator<ItemView, RangeEnd> {
-  if (item !== undefined && keep(item)) yield item;
-  return { more: false, nextStart: null };
+/** Writes the items of one query, flushing full chunks as it goes; returns how the walk ended. */
+async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, out: JsonOut, res: ServerResponse): Promise<RangeEnd> {
+  const filter = { skipTombstones: !q.tombstones, conflictsOnly: q.conflictsOnly };
+  if (q.singleItem) {
+    const item = await snap.getItem(bucketId, q.partitionKey, q.start!);
+    const keep = itemFilterOf(filter);
+    if (item !== undefined && (keep === undefined || keep(item))) out.item(item, true);
+    return DONE;
+  }
+  const spec = rangeOf(q);
+  const scanQuery = itemScanQueryOf(spec, filter);
+  const walker = new RangeWalker(spec, skOf, itemFilterOf(scanQuery));
+  let first = true;
+  scan: for await (const page of snap.scanItems(bucketId, q.partitionKey, scanQuery)) {
+    for (let i = 0; i < page.length; i++) {
+      const item = page[i]!;
+      const o = walker.offer(item);
+      if (o === 'stop') break scan;
+      if (o === 'skip') continue;
+      out.item(item, first);
+      first = false;
+      if (out.chars >= CHUNK) {
+        const wait = writeChunk(res, out.take());
+        if (wait !== undefined) await wait;
+      }
+    }
+  }
+  return walker.end();
 }

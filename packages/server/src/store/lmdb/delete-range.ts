@@ -4,11 +4,11 @@
  * the item's own causal context into every item that is not tombstone-only.
  */
 import { isTombstoneOnly } from '../../k2v/dvvs.js';
-import { scanStart, walkRange, type RangeEnd, type RangeSpec } from '../../k2v/range.js';
-import type { ItemChange, ItemEntry } from '../store.js';
+import type { RangeSpec } from '../../k2v/range.js';
+import type { ItemChange } from '../store.js';
 import { rangeDeletion } from '../write-plan.js';
 import { applyWrites } from './apply-writes.js';
-import { scanItems } from './item-scans.js';
+import { collectItems } from './item-scans.js';
 import type { WriterState } from './writer-state.js';
 
 /**
@@ -34,23 +34,8 @@ export function deleteChunk(
   chunkItems: number = DELETE_CHUNK_ITEMS,
 ): DeleteChunk {
   const spec: RangeSpec = { prefix: range.prefix, start, end: range.end, limit: chunkItems, reverse: false };
-  // Collected before writing: the cursor must not walk a tree the same transaction is changing.
-  const targets: ItemEntry[] = [];
-  const walk = walkRange(
-    scanItems(w.db, bucketId, pk, scanStart(spec), false, undefined),
-    (e) => e.sk,
-    spec,
-    (e) => !isTombstoneOnly(e.item),
-  );
-  let end: RangeEnd;
-  for (;;) {
-    const r = walk.next();
-    if (r.done === true) {
-      end = r.value;
-      break;
-    }
-    targets.push(r.value);
-  }
-  const changes = applyWrites(w, bucketId, rangeDeletion(pk, targets));
-  return { deleted: targets.length, changes, nextStart: end.more && end.nextStart !== null ? end.nextStart : undefined };
+  const { items, walker } = collectItems(w.db, bucketId, pk, spec, (item) => !isTombstoneOnly(item));
+  const changes = applyWrites(w, bucketId, rangeDeletion(pk, items));
+  const end = walker.end();
+  return { deleted: items.length, changes, nextStart: end.more && end.nextStart !== null ? end.nextStart : undefined };
 }

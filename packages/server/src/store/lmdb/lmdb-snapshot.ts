@@ -1,21 +1,21 @@
 /**
- * A Snapshot (src/store/store.ts) on one LMDB read transaction: every read and every lazy scan
- * made through it sees the same committed state, which is also durable (the store opens LMDB
- * without overlappingSync, see lmdb-store.ts). The read transaction is held until `close()`.
+ * A Snapshot (src/store/store.ts) on one LMDB read transaction: every read and every scan made
+ * through it sees the same committed state, which is also durable (the store opens LMDB without
+ * overlappingSync, see lmdb-store.ts). The store creates one per `read(fn)` and closes it when
+ * `fn` settles (or when the store closes).
  *
+ * Reads are synchronous underneath (memory-mapped); the port's promises are already resolved.
  * Closing ends the snapshot's unfinished scans first: their cursors must be closed before the
- * transaction can go (lmdb-js: aborting a transaction with open cursors is unsafe), and the store
- * closes every open snapshot this way before closing the environment.
+ * transaction can go (lmdb-js: aborting a transaction with open cursors is unsafe).
  */
 import type { Transaction } from 'lmdb';
-import type { DvvsItem, VectorClock } from '../../k2v/dvvs.js';
-import type { ScanFrom } from '../../k2v/range.js';
+import type { VectorClock } from '../../k2v/dvvs.js';
 import { StoreError } from '../errors.js';
 import type { ItemView } from '../item-view.js';
-import type { IndexEntry, ItemEntry, ScanIterator, Snapshot } from '../store.js';
-import { scanItems } from './item-scans.js';
+import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
 import { LAST_KEY } from './keys.js';
-import { readItem, readItemView } from './read-item.js';
+import type { OpenScan } from './page-scan.js';
+import { readItemView } from './read-item.js';
 import { decodeU64 } from './values.js';
 import type { ViewDbs } from './view-dbs.js';
 import { scanIndexViews, scanItemViews } from './view-scans.js';
@@ -23,8 +23,8 @@ import type { ItemsDb } from './writer-state.js';
 
 export class LmdbSnapshot implements Snapshot {
   private closed = false;
-  private readonly liveScans = new Set<ScanIterator<unknown>>();
-  private readonly forgetScan = (scan: ScanIterator<unknown>): void => {
+  private readonly liveScans = new Set<OpenScan>();
+  private readonly forgetScan = (scan: OpenScan): void => {
     this.liveScans.delete(scan);
   };
 
@@ -33,49 +33,42 @@ export class LmdbSnapshot implements Snapshot {
     private readonly views: ViewDbs,
     private readonly txn: Transaction,
     private readonly nodeId: bigint,
-    private readonly onClose: (s: LmdbSnapshot) => void,
   ) {}
 
-  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
-    this.checkOpen();
-    return readItem(this.db, bucketId, pk, sk, this.txn);
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
+    if (this.closed) return closedError();
+    try {
+      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, this.txn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  scanItems(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemEntry> {
+  scanItems(bucketId: string, pk: string, q: ItemScanQuery): PageScan<ItemView> {
     this.checkOpen();
-    return this.live(scanItems(this.db, bucketId, pk, from, reverse, this.txn, this.forgetScan));
+    return this.live(scanItemViews(this.views, bucketId, pk, q, this.txn, this.forgetScan));
   }
 
-  getItemView(bucketId: string, pk: string, sk: string): ItemView | undefined {
+  scanIndex(bucketId: string, q: ScanQuery): PageScan<IndexEntry> {
     this.checkOpen();
-    return readItemView(this.db, bucketId, pk, sk, this.txn);
+    return this.live(scanIndexViews(this.views, bucketId, q, this.txn, this.forgetScan));
   }
 
-  scanItemViews(bucketId: string, pk: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<ItemView> {
-    this.checkOpen();
-    return this.live(scanItemViews(this.views, bucketId, pk, from, reverse, this.txn, this.forgetScan));
-  }
-
-  scanIndex(bucketId: string, from: ScanFrom | undefined, reverse: boolean): ScanIterator<IndexEntry> {
-    this.checkOpen();
-    return this.live(scanIndexViews(this.views, bucketId, from, reverse, this.txn, this.forgetScan));
-  }
-
-  watermark(): VectorClock {
-    this.checkOpen();
+  /** One writer node (this store's): its `last`, as persisted with the data of this snapshot. */
+  watermark(): Promise<VectorClock> {
+    if (this.closed) return closedError();
     const raw = this.db.get(LAST_KEY, { transaction: this.txn });
-    return new Map([[this.nodeId, raw === undefined ? 0n : decodeU64(raw)]]);
+    return Promise.resolve(new Map([[this.nodeId, raw === undefined ? 0n : decodeU64(raw)]]));
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const scan of [...this.liveScans]) scan.return();
+    for (const scan of [...this.liveScans]) scan.close();
     this.txn.done();
-    this.onClose(this);
   }
 
-  private live<T>(scan: ScanIterator<T>): ScanIterator<T> {
+  private live<S extends OpenScan>(scan: S): S {
     this.liveScans.add(scan);
     return scan;
   }
@@ -83,4 +76,8 @@ export class LmdbSnapshot implements Snapshot {
   private checkOpen(): void {
     if (this.closed) throw new StoreError('Unavailable', 'snapshot is closed');
   }
+}
+
+function closedError(): Promise<never> {
+  return Promise.reject(new StoreError('Unavailable', 'snapshot is closed'));
 }

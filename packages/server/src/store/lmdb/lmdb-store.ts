@@ -21,19 +21,19 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RootDatabase } from 'lmdb';
-import type { DvvsItem } from '../../k2v/dvvs.js';
 import type { RangeSpec } from '../../k2v/range.js';
 import { StoreError } from '../errors.js';
+import type { ItemView } from '../item-view.js';
 import type { MetadataStore } from '../metadata.js';
-import type { ChangeListener, ItemChange, ItemWrite, Snapshot, Store } from '../store.js';
+import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store } from '../store.js';
 import { deleteChunk } from './delete-range.js';
 import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
 import { applyWrites } from './apply-writes.js';
-import { bucketBytes, bucketCountKey } from './keys.js';
+import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
-import { readItem } from './read-item.js';
+import { readItemView } from './read-item.js';
 import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
 import type { ViewDbs } from './view-dbs.js';
@@ -51,9 +51,13 @@ export interface LmdbStoreParts {
   readonly gcIntervalMs: number;
 }
 
+/** The longest keys the key layout can hold (keys.ts). */
+const LMDB_KEY_LIMITS: KeyLimits = { maxPartitionKeyBytes: MAX_PARTITION_KEY_BYTES, maxSortKeyBytes: MAX_SORT_KEY_BYTES };
+
 export class LmdbStore implements Store {
   readonly nodeId: bigint;
   readonly meta: MetadataStore;
+  readonly keyLimits = LMDB_KEY_LIMITS;
   private readonly env: RootDatabase;
   private readonly db: ItemsDb;
   private readonly views: ViewDbs;
@@ -64,9 +68,6 @@ export class LmdbStore implements Store {
   private readonly subs: Subscriptions;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly snapshots = new Set<LmdbSnapshot>();
-  private readonly forgetSnapshot = (s: LmdbSnapshot): void => {
-    this.snapshots.delete(s);
-  };
   private closing: Promise<void> | undefined;
   private commitFailed = false;
   private commits = 0;
@@ -98,16 +99,25 @@ export class LmdbStore implements Store {
     return this.commits;
   }
 
-  getItem(bucketId: string, pk: string, sk: string): DvvsItem | undefined {
-    this.checkOpen();
-    return readItem(this.db, bucketId, pk, sk, undefined);
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
+    try {
+      this.checkOpen();
+      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  snapshot(): Snapshot {
+  async read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
     this.checkOpen();
-    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId, this.forgetSnapshot);
+    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId);
     this.snapshots.add(snap);
-    return snap;
+    try {
+      return await fn(snap);
+    } finally {
+      snap.close();
+      this.snapshots.delete(snap);
+    }
   }
 
   write(bucketId: string, writes: readonly ItemWrite[]): Promise<void> {
@@ -140,9 +150,13 @@ export class LmdbStore implements Store {
     return this.subs.subscribe(bucketId, pk, onChange, onResync);
   }
 
-  bucketHasItems(bucketId: string): boolean {
-    this.checkOpen();
-    return this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined;
+  bucketHasItems(bucketId: string): Promise<boolean> {
+    try {
+      this.checkOpen();
+      return Promise.resolve(this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   healthy(): boolean {

@@ -1,31 +1,12 @@
 /**
- * Point read of one item, on a snapshot's transaction or lmdb-js's shared read transaction.
+ * Point read of one item, as a view of its record, on a snapshot's transaction or lmdb-js's
+ * shared read transaction.
  */
 import { Buffer } from 'node:buffer';
 import type { Transaction } from 'lmdb';
-import type { DvvsItem } from '../../k2v/dvvs.js';
-import { decodeItem } from '../item-codec.js';
 import { ItemView } from '../item-view.js';
 import { itemKey, MAX_SORT_KEY_BYTES, partitionPrefix } from './keys.js';
 import type { ItemsDb } from './writer-state.js';
-
-function readRaw(db: ItemsDb, bucketId: string, pk: string, sk: string, transaction: Transaction | undefined): Buffer | undefined {
-  // A sort key the store could never hold names no item (rather than a key-size error).
-  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return undefined;
-  const key = itemKey(partitionPrefix(bucketId, pk), sk);
-  return transaction === undefined ? db.get(key) : db.get(key, { transaction });
-}
-
-export function readItem(
-  db: ItemsDb,
-  bucketId: string,
-  pk: string,
-  sk: string,
-  transaction: Transaction | undefined,
-): DvvsItem | undefined {
-  const raw = readRaw(db, bucketId, pk, sk, transaction);
-  return raw === undefined ? undefined : decodeItem(raw).item;
-}
 
 /** lmdb-js returns a fresh Buffer per `get` on the binary handle: the view may keep it. */
 export function readItemView(
@@ -35,6 +16,9 @@ export function readItemView(
   sk: string,
   transaction: Transaction | undefined,
 ): ItemView | undefined {
-  const raw = readRaw(db, bucketId, pk, sk, transaction);
+  // A sort key the store could never hold names no item (rather than a key-size error).
+  if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return undefined;
+  const key = itemKey(partitionPrefix(bucketId, pk), sk);
+  const raw = transaction === undefined ? db.get(key) : db.get(key, { transaction });
   return raw === undefined ? undefined : ItemView.parse(raw, 0, raw.length);
 }

@@ -1,7 +1,7 @@
 /**
- * Lazy, ordered scans over one key prefix (a partition's items, a bucket's counters), positioned
- * by a ScanFrom (src/k2v/range.ts), on an explicit read transaction (a Snapshot) or, inside a
- * write transaction callback, on that transaction.
+ * The bounds of ordered scans over one key prefix (a partition's items, a bucket's counters),
+ * positioned by a ScanFrom (src/k2v/range.ts), on an explicit read transaction (a Snapshot) or,
+ * inside a write transaction callback, on that transaction.
  *
  * A scan is one lmdb-js `getRange` bounded by an `end` key, so that no key needs a prefix test
  * (view-scans.ts does not even read the keys):
@@ -9,19 +9,14 @@
  *   0xFF, so every key of the prefix is below it);
  * - reverse: from `prefix | from` (or `prefix | FF`) down to `prefix` inclusive (the key of an
  *   empty sort key or partition key is the prefix itself).
- * As the contract suite checks (store-case-scans.ts): forward, iteration begins at the first key
- * >= start; reverse, at the last key <= start; `start` itself is included unless the ScanFrom is
- * exclusive (lmdb-js `exclusiveStart`).
+ * Forward, iteration begins at the first key >= start; reverse, at the last key <= start; `start`
+ * itself is included unless the ScanFrom is exclusive (lmdb-js `exclusiveStart`). The walk above
+ * (page-scan.ts) stops at the range's other end.
  */
 import type { Buffer } from 'node:buffer';
 import type { Database, Transaction } from 'lmdb';
 import type { ScanFrom } from '../../k2v/range.js';
-import type { ScanIterator } from '../store.js';
 import { afterPrefix, MAX_LMDB_KEY_BYTES, withSuffix } from './keys.js';
-import type { ItemsDb } from './writer-state.js';
-
-/** Called once when a scan ends (ran out, or `return()`), e.g. to forget it in its snapshot. */
-export type OnScanEnd = (scan: ScanIterator<unknown>) => void;
 
 export interface RangeEntry<K, V> {
   readonly key: K;
@@ -57,67 +52,12 @@ export function prefixBounds(prefix: Buffer, from: ScanFrom | undefined, reverse
   return { start, end: reverse ? prefix : after, reverse, inclusiveEnd: reverse, exclusiveStart };
 }
 
-class MappedScan<E, T> implements ScanIterator<T> {
-  private done = false;
-
-  constructor(
-    private readonly inner: Iterator<E>,
-    private readonly map: (e: E) => T,
-    private readonly onEnd: OnScanEnd | undefined,
-  ) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(): IteratorResult<T> {
-    if (this.done) return { done: true, value: undefined };
-    const r = this.inner.next();
-    if (r.done === true) {
-      this.done = true;
-      this.onEnd?.(this);
-      return { done: true, value: undefined };
-    }
-    return { done: false, value: this.map(r.value) };
-  }
-
-  return(): IteratorResult<T> {
-    if (!this.done) {
-      this.done = true;
-      this.inner.return?.();
-      this.onEnd?.(this);
-    }
-    return { done: true, value: undefined };
-  }
-}
-
 /**
- * One bounded range of `db` (any of the handles on the items database), each entry mapped.
+ * The raw entries of one bounded range of `db` (any of the handles on the items database).
  * `transaction` undefined means the current write transaction (inside a callback) or lmdb-js's
  * shared read transaction.
  */
-export function scanRange<K, V, T>(
-  db: Database<V, Buffer>,
-  bounds: PrefixBounds,
-  transaction: Transaction | undefined,
-  map: (e: RangeEntry<K, V>) => T,
-  onEnd?: OnScanEnd,
-): ScanIterator<T> {
-  const range = db.getRange(transaction === undefined ? bounds : { ...bounds, transaction }) as unknown as Iterable<
-    RangeEntry<K, V>
-  >;
-  return new MappedScan(range[Symbol.iterator](), map, onEnd);
-}
-
-/** The keys under `prefix` from `from` (a suffix after the prefix) or from the first (last) key, decoded. */
-export function scanPrefix<T>(
-  db: ItemsDb,
-  prefix: Buffer,
-  from: ScanFrom | undefined,
-  reverse: boolean,
-  transaction: Transaction | undefined,
-  decode: (key: Buffer, value: Buffer) => T,
-  onEnd?: OnScanEnd,
-): ScanIterator<T> {
-  return scanRange<Buffer, Buffer, T>(db, prefixBounds(prefix, from, reverse), transaction, (e) => decode(e.key, e.value), onEnd);
+export function rangeEntries<K, V>(db: Database<V, Buffer>, bounds: PrefixBounds, transaction: Transaction | undefined): Iterator<RangeEntry<K, V>> {
+  const range = db.getRange(transaction === undefined ? bounds : { ...bounds, transaction }) as unknown as Iterable<RangeEntry<K, V>>;
+  return range[Symbol.iterator]();
 }

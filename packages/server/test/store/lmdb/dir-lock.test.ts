@@ -113,7 +113,7 @@ describe('data dir lock', () => {
       await new Promise((r) => child.on('exit', r));
       const store = await openLmdbStore(opts);
       try {
-        assert.deepEqual(texts(store.getItem('c'.repeat(64), 'p', 's')), ['from child']);
+        assert.deepEqual(texts(await store.getItem('c'.repeat(64), 'p', 's')), ['from child']);
       } finally {
         await store.close();
       }

@@ -12,7 +12,8 @@ import { StoreError } from '../../../src/store/errors.js';
 import type { LmdbStore } from '../../../src/store/lmdb/lmdb-store.js';
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from '../../../src/store/lmdb/keys.js';
 import { openLmdbStore, type LmdbStoreOptions } from '../../../src/store/lmdb/open-lmdb-store.js';
-import { ctOf, listIndex, newBucketId, put, rejectsWith, texts, type SuiteStoreOptions, type StoreUnderTest } from '../store-case-support.js';
+import type { ItemScanQuery } from '../../../src/store/store.js';
+import { collect, ctOf, listIndex, newBucketId, put, rejectsWith, texts, type SuiteStoreOptions, type StoreUnderTest } from '../store-case-support.js';
 import { runStoreSuite } from '../store.case.js';
 
 async function tempDir(): Promise<string> {
@@ -67,7 +68,7 @@ describe('LmdbStore', () => {
       await first.close();
       const second = await openLmdbStore(options(dir));
       assert.equal(second.nodeId, first.nodeId);
-      assert.deepEqual(texts(second.getItem(b, 'p', 's')), ['still works']);
+      assert.deepEqual(texts(await second.getItem(b, 'p', 's')), ['still works']);
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -96,29 +97,25 @@ describe('LmdbStore', () => {
       const pk = 'p'.repeat(MAX_PARTITION_KEY_BYTES);
       const sk = 's'.repeat(MAX_SORT_KEY_BYTES);
       await store.write(b, [put(pk, sk, 'v'), put(pk, 't', 'v')]);
-      assert.deepEqual(texts(store.getItem(b, pk, sk)), ['v']);
-      const snap = store.snapshot();
-      try {
+      assert.deepEqual(texts(await store.getItem(b, pk, sk)), ['v']);
+      await store.read(async (snap) => {
         // a scan may start from a key longer than any stored key
-        const from = { key: new TextEncoder().encode(sk + 'x'.repeat(100)), inclusive: true };
-        assert.deepEqual([...snap.scanItems(b, pk, from, false)].map((e) => e.sk), ['t']);
-        assert.deepEqual([...snap.scanItems(b, pk, from, true)].map((e) => e.sk), [sk]);
-        assert.deepEqual([...snap.scanItemViews(b, pk, from, false)].map((e) => e.sk), ['t']);
-        assert.deepEqual([...snap.scanItemViews(b, pk, from, true)].map((e) => e.sk), [sk]);
-        const exclusive = { ...from, inclusive: false };
-        assert.deepEqual([...snap.scanItemViews(b, pk, exclusive, false)].map((e) => e.sk), ['t']);
-        assert.deepEqual([...snap.scanItemViews(b, pk, exclusive, true)].map((e) => e.sk), [sk]);
-      } finally {
-        snap.close();
-      }
-      await store.write(b, [put(pk, 't', null, ctOf(store.getItem(b, pk, 't')))]);
-      await store.write(b, [put(pk, sk, null, ctOf(store.getItem(b, pk, sk)))]);
+        const start = sk + 'x'.repeat(100);
+        const sks = async (q: ItemScanQuery) => (await collect(snap.scanItems(b, pk, q))).map((e) => e.sk);
+        assert.deepEqual(await sks({ start, reverse: false }), ['t']);
+        assert.deepEqual(await sks({ start, reverse: true }), [sk]);
+        // in reverse with a prefix only, the scan starts just below the first key after the prefix
+        assert.deepEqual(await sks({ prefix: sk, reverse: true }), [sk]);
+        assert.deepEqual(await sks({ prefix: sk, reverse: false }), [sk]);
+      });
+      await store.write(b, [put(pk, 't', null, ctOf(await store.getItem(b, pk, 't')))]);
+      await store.write(b, [put(pk, sk, null, ctOf(await store.getItem(b, pk, sk)))]);
       clock += 10;
       assert.equal(await store.gcOnce(), 2, 'the GC record of the longest key fits too');
       await assert.rejects(store.write(b, [put('ok', 'a', 'v'), put('p', sk + 's', 'v')]), RangeError);
       await assert.rejects(store.write(b, [put('ok', 'a', 'v'), put(pk + 'p', 's', 'v')]), RangeError);
-      assert.equal(store.getItem(b, 'ok', 'a'), undefined);
-      assert.equal(store.bucketHasItems(b), false);
+      assert.equal(await store.getItem(b, 'ok', 'a'), undefined);
+      assert.equal(await store.bucketHasItems(b), false);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
@@ -134,7 +131,7 @@ describe('LmdbStore', () => {
       await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.write(b, [put('p', `k${i}`, 'v')])));
       const commits = store.commitCount - before;
       assert.ok(commits >= 1 && commits <= 20, `1000 writes took ${commits} commits`);
-      for (let i = 0; i < 1_000; i += 97) assert.deepEqual(texts(store.getItem(b, 'p', `k${i}`)), ['v']);
+      for (let i = 0; i < 1_000; i += 97) assert.deepEqual(texts(await store.getItem(b, 'p', `k${i}`)), ['v']);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
@@ -151,12 +148,12 @@ describe('LmdbStore', () => {
         writes.push(store.write(b, Array.from({ length: 1_000 }, (_, j) => put('p', `k${String(i + j).padStart(5, '0')}`, 'v'))));
       }
       await Promise.all(writes);
-      await store.write(b, [put('p', 'k12345', null, ctOf(store.getItem(b, 'p', 'k12345')))]);
+      await store.write(b, [put('p', 'k12345', null, ctOf(await store.getItem(b, 'p', 'k12345')))]);
       const before = store.commitCount;
       assert.equal(await store.deleteRange(b, 'p', { start: 'k00000', reverse: false }), 24_999);
       assert.equal(store.commitCount - before, 3);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'k24999')), [null]);
-      assert.equal(listIndex(store, b).has('p'), false);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'k24999')), [null]);
+      assert.equal((await listIndex(store, b)).has('p'), false);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
@@ -182,13 +179,13 @@ describe('LmdbStore', () => {
       }
       assert.ok(refused instanceof StoreError && refused.code === 'Unavailable', `refused with ${String(refused)}`);
       assert.ok(written > 50, `${written} values fit in 256 KiB`);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'k00000')), [value], 'reads still work');
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'k00000')), [value], 'reads still work');
       await rejectsWith(store.write(b, [put('p', 'more', value)]), 'Unavailable');
       assert.equal(await store.deleteRange(b, 'p', { reverse: false }), written, 'deletes are admitted when full');
       clock += 5_000;
       assert.equal(await store.gcOnce(), written);
       await store.write(b, [put('p', 'after', value)]);
-      assert.deepEqual(texts(store.getItem(b, 'p', 'after')), [value]);
+      assert.deepEqual(texts(await store.getItem(b, 'p', 'after')), [value]);
       assert.equal(store.healthy(), true);
     } finally {
       await store.close();
@@ -202,11 +199,11 @@ describe('LmdbStore', () => {
     try {
       const b = newBucketId();
       await store.write(b, [put('p', 's', 'v')]);
-      await store.write(b, [put('p', 's', null, ctOf(store.getItem(b, 'p', 's')))]);
+      await store.write(b, [put('p', 's', null, ctOf(await store.getItem(b, 'p', 's')))]);
       const deadline = Date.now() + 5_000;
-      while (store.getItem(b, 'p', 's') !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(store.getItem(b, 'p', 's'), undefined);
-      assert.equal(store.bucketHasItems(b), false);
+      while (await store.getItem(b, 'p', 's') !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await store.getItem(b, 'p', 's'), undefined);
+      assert.equal(await store.bucketHasItems(b), false);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
@@ -219,16 +216,27 @@ describe('LmdbStore', () => {
     try {
       const b = newBucketId();
       await store.write(b, Array.from({ length: 50 }, (_, i) => put('p', `k${i}`, 'v')));
-      const snap = store.snapshot();
-      const scan = snap.scanItems(b, 'p', undefined, false);
-      assert.equal(scan.next().done, false);
-      const idle = store.snapshot();
+      await store.write(b, Array.from({ length: 950 }, (_, i) => put('p', `l${i}`, 'v')));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const reading = store.read(async (snap) => {
+        const scan = snap.scanItems(b, 'p', { reverse: false })[Symbol.asyncIterator]();
+        const first = await scan.next();
+        assert.ok(first.done === false && first.value.length < 1_000, 'one page, more to come');
+        await gate;
+        assert.equal((await scan.next()).done, true, 'cut short, not crashed');
+        await assert.rejects(snap.getItem(b, 'p', 'k1'), StoreError);
+        await assert.rejects(snap.watermark(), StoreError);
+      });
+      const idle = store.read(async (snap) => {
+        await gate;
+        await assert.rejects(snap.watermark(), StoreError);
+      });
       await store.write(b, [put('p', 'later', 'v')]); // pins the first read transaction
       await store.close();
-      assert.equal(scan.next().done, true, 'cut short, not crashed');
-      assert.throws(() => snap.getItem(b, 'p', 'k1'), StoreError);
-      assert.throws(() => idle.watermark(), StoreError);
-      snap.close();
+      release();
+      await reading;
+      await idle;
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
@@ -245,10 +253,11 @@ describe('LmdbStore', () => {
       await pending;
       await closed;
       assert.equal(store.healthy(), false);
-      assert.throws(() => store.getItem(b, 'p', 's'), StoreError);
-      assert.throws(() => store.snapshot(), StoreError);
+      await assert.rejects(store.getItem(b, 'p', 's'), StoreError);
+      await assert.rejects(store.read(() => Promise.resolve()), StoreError);
+      await assert.rejects(store.bucketHasItems(b), StoreError);
       const reopened = await openLmdbStore(options(dir));
-      assert.deepEqual(texts(reopened.getItem(b, 'p', 's')), ['v']);
+      assert.deepEqual(texts(await reopened.getItem(b, 'p', 's')), ['v']);
       await reopened.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
