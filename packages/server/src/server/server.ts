@@ -11,6 +11,7 @@ import { PollRegistry } from '../http/poll-registry.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
 import { parseBindAddress } from './bind-address.js';
 import { createGuardedServer } from './http-guards.js';
+import { keyLimitsProblem } from './key-limits.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
 /** A start-up failure the CLI reports as one clear line (exit 1). */
@@ -29,6 +30,11 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
   });
+  const limitsProblem = keyLimitsProblem(config.limits, store.keyLimits);
+  if (limitsProblem !== undefined) {
+    await store.close();
+    throw new StartupError(limitsProblem);
+  }
   const polls = new PollRegistry();
   const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log });
   const adminHandler = createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log });

@@ -119,8 +119,10 @@ export interface Store {
   /**
    * DeleteBatch for one query: walks the forward range (limit and reverse ignored) and writes a
    * tombstone with its own context into every item that is not tombstone-only
-   * (write-plan.ts rangeDeletion), in one transaction, durably. Resolves to the number of items
-   * deleted.
+   * (write-plan.ts rangeDeletion), durably. Atomic per chunk, not per query: a backend may split
+   * a large range into transactions of consecutive items in sort-key order (LMDB: 10 000 items
+   * each), so a crash leaves a first part of the range deleted; repeating the query finishes it.
+   * Resolves to the number of items deleted.
    */
   deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number>;
 

@@ -1,5 +1,6 @@
 /**
- * End-to-end harness: a real K2V server on ephemeral ports with a temporary data dir, a key and a
+ * End-to-end harness: a real K2V server on ephemeral ports on a fresh database of the engine under
+ * test (db-engine.ts: K2V_TEST_DB_ENGINE, default lmdb, a temporary data dir), a key and a
  * bucket created through the admin API, and a raw HTTP client whose requests are signed by the
  * independent `aws4` library (so a bug shared by our own signer and verifier cannot hide).
  *
@@ -15,16 +16,14 @@
  * body hash, key derivation, HMAC) stays the library's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before } from 'node:test';
 import aws4 from 'aws4';
 import { AwsV4Signer } from 'aws4fetch';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import type { RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
+import { newTestDatabase } from './db-engine.js';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -303,7 +302,8 @@ function randomName(prefix: string): string {
  * bucket (global alias) with read+write+owner through the admin API.
  */
 export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-e2e-'));
+  const db = await newTestDatabase();
+  const dataDir = db.config.dataDir;
   const adminToken = randomBytes(16).toString('hex');
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
@@ -313,7 +313,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     logLevel: 'silent',
     mapSizeBytes: 4 * 1024 * 1024 * 1024,
     ...overrides,
-    dataDir,
+    ...db.config,
   };
   let server = await startServer(config);
   let stopped = false;
@@ -410,14 +410,14 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
         try {
           await server.close();
         } finally {
-          await rm(dataDir, { recursive: true, force: true });
+          await db.remove();
         }
       },
     };
     return ts;
   } catch (err) {
     await server.close().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
+    await db.remove();
     throw err;
   }
 }

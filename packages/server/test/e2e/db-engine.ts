@@ -1,0 +1,40 @@
+/**
+ * The database engine the end-to-end tests run on, chosen by `K2V_TEST_DB_ENGINE` as Garage's
+ * tests choose theirs by GARAGE_TEST_INTEGRATION_DB_ENGINE (src/garage/tests/common/garage.rs).
+ * `lmdb` is the default and, today, the only engine; an unknown value fails every e2e test file at
+ * load, loudly, rather than silently testing the default. A new backend joins with one entry of
+ * ENGINES: what it adds to a test server's config, and how it cleans up after it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ServerConfig } from '../../src/config/config.js';
+
+/** Where one test server keeps its data, and how to remove it. */
+export interface TestDatabase {
+  /** Config fields of this engine (the data dir for LMDB). */
+  readonly config: Partial<ServerConfig> & { readonly dataDir: string };
+  remove(): Promise<void>;
+}
+
+const ENGINES = {
+  lmdb: async (): Promise<TestDatabase> => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-e2e-'));
+    return { config: { dataDir }, remove: () => rm(dataDir, { recursive: true, force: true }) };
+  },
+} satisfies Record<string, () => Promise<TestDatabase>>;
+
+export type TestDbEngine = keyof typeof ENGINES;
+
+function engineFromEnv(): TestDbEngine {
+  const name = process.env['K2V_TEST_DB_ENGINE'] ?? 'lmdb';
+  if (Object.hasOwn(ENGINES, name)) return name as TestDbEngine;
+  throw new Error(`K2V_TEST_DB_ENGINE=${JSON.stringify(name)} is not a database engine the tests know (known: ${Object.keys(ENGINES).join(', ')})`);
+}
+
+export const TEST_DB_ENGINE: TestDbEngine = engineFromEnv();
+
+/** A fresh, empty database of the engine under test. */
+export function newTestDatabase(): Promise<TestDatabase> {
+  return ENGINES[TEST_DB_ENGINE]();
+}
