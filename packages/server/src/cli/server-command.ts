@@ -1,7 +1,7 @@
 /**
  * `k2v server`: runs the K2V and admin APIs on the embedded LMDB store until SIGINT/SIGTERM.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config/config.js';
 import { startServer } from '../server/server.js';
@@ -16,7 +16,9 @@ function positiveInt(what: string) {
 
 export function serverCommand(): Command {
   return new Command('server')
-    .description('run the K2V API and the admin API on the embedded LMDB store')
+    .description('run the K2V API and the admin API on the embedded LMDB store, or on PostgreSQL (several servers on one database)')
+    .addOption(new Option('--db-engine <engine>', 'store: embedded LMDB, or PostgreSQL shared by several servers').choices(['lmdb', 'postgres']).default(DEFAULT_CONFIG.dbEngine))
+    .option('--postgres-url <url>', 'PostgreSQL URL for --db-engine postgres (env K2V_POSTGRES_URL), e.g. postgres://k2v@db1,db2/k2v?target_session_attrs=read-write')
     .option('--data-dir <dir>', 'where the LMDB files live (created if missing)', DEFAULT_CONFIG.dataDir)
     .option('--k2v-bind <host:port>', 'address of the K2V API (Garage K2V port)', DEFAULT_CONFIG.k2vBind)
     .option('--admin-bind <host:port>', 'address of the admin API (Garage admin API v1)', DEFAULT_CONFIG.adminBind)
@@ -54,7 +56,9 @@ SigV4, service "k2v", region "${DEFAULT_CONFIG.region}".`,
     .action(async (opts: Record<string, unknown>) => {
       const config: ServerConfig = {
         ...DEFAULT_CONFIG,
+        dbEngine: opts.dbEngine === 'postgres' ? 'postgres' : 'lmdb',
         dataDir: String(opts.dataDir),
+        postgresUrl: typeof opts.postgresUrl === 'string' ? opts.postgresUrl : process.env.K2V_POSTGRES_URL || undefined,
         k2vBind: String(opts.k2vBind),
         adminBind: String(opts.adminBind),
         adminToken: typeof opts.adminToken === 'string' ? opts.adminToken : process.env.K2V_ADMIN_TOKEN || undefined,

@@ -4,7 +4,11 @@
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.js';
 
 export interface ServerConfig {
+  /** The store: embedded LMDB in `dataDir` (default), or PostgreSQL at `postgresUrl`. */
+  readonly dbEngine: 'lmdb' | 'postgres';
   readonly dataDir: string;
+  /** postgres:// URL (several hosts and `target_session_attrs` allowed); for `dbEngine` postgres. */
+  readonly postgresUrl: string | undefined;
   /** host:port of the K2V API; port 0 picks a free port (tests). */
   readonly k2vBind: string;
   /** host:port of the admin API. */
@@ -24,7 +28,9 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
+  dbEngine: 'lmdb',
   dataDir: './k2v-data',
+  postgresUrl: undefined,
   k2vBind: '127.0.0.1:3904',
   adminBind: '127.0.0.1:3903',
   adminToken: undefined,

@@ -9,6 +9,8 @@ import type { ServerConfig } from '../config/config.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
+import { openPgStore } from '../store/postgres/open-pg-store.js';
+import type { Store } from '../store/store.js';
 import { parseBindAddress } from './bind-address.js';
 import { createGuardedServer } from './http-guards.js';
 import { keyLimitsProblem } from './key-limits.js';
@@ -19,17 +21,20 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
+async function openStore(config: ServerConfig, log: Logger): Promise<Store> {
+  const common = { tombstoneGcDelayMs: config.tombstoneGcDelayMs, maxValuesPerItem: config.limits.maxValuesPerItem, logger: log };
+  if (config.dbEngine === 'lmdb') return openLmdbStore({ ...common, dataDir: config.dataDir, mapSizeBytes: config.mapSizeBytes });
+  if (config.postgresUrl === undefined) throw new StartupError('--db-engine postgres needs --postgres-url (or K2V_POSTGRES_URL)');
+  return openPgStore({ ...common, url: config.postgresUrl }).catch((err: unknown) => {
+    throw new StartupError(`cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`);
+  });
+}
+
 export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
-  const store = await openLmdbStore({
-    dataDir: config.dataDir,
-    mapSizeBytes: config.mapSizeBytes,
-    tombstoneGcDelayMs: config.tombstoneGcDelayMs,
-    maxValuesPerItem: config.limits.maxValuesPerItem,
-    logger: log,
-  });
+  const store = await openStore(config, log);
   const limitsProblem = keyLimitsProblem(config.limits, store.keyLimits);
   if (limitsProblem !== undefined) {
     await store.close();
@@ -51,7 +56,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     await store.close();
     throw err;
   }
-  log.info({ k2v: `${k2v.host}:${k2v.port}`, admin: `${admin.host}:${admin.port}`, dataDir: config.dataDir }, 'k2v server listening');
+  log.info({ k2v: `${k2v.host}:${k2v.port}`, admin: `${admin.host}:${admin.port}`, dbEngine: config.dbEngine, dataDir: config.dbEngine === 'lmdb' ? config.dataDir : undefined }, 'k2v server listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
