@@ -3,7 +3,8 @@
  * failing over, too slow (statement or lock timeout), out of disk or connections is
  * 'Unavailable' (503): the client retries, and a write whose COMMIT may or may not have happened
  * is never acknowledged. Only our own SQL being wrong (syntax, undefined table: classes 42 and
- * 0A) is a bug, rethrown as it is so that it shows as one.
+ * 0A), or an error without a code (a TypeError), is a bug, rethrown as it is so that it shows
+ * as one.
  */
 import { StoreError } from '../errors.js';
 
@@ -32,7 +33,9 @@ function isBug(code: string | undefined): boolean {
 export function toStoreError(err: unknown, what: string): Error {
   if (err instanceof StoreError) return err;
   const code = pgCode(err);
-  if (isBug(code)) return err as Error;
+  // PostgreSQL errors carry a SQLSTATE, the driver's and the socket's their own code: an error
+  // without one (a TypeError, a ReferenceError) is ours, and must show as the bug it is.
+  if (code === undefined || isBug(code)) return err instanceof Error ? err : new Error(String(err));
   const detail = err instanceof Error ? err.message : String(err);
   return new StoreError('Unavailable', `${what}: PostgreSQL unavailable (${code ?? 'no code'}: ${detail})`, { cause: err });
 }

@@ -37,12 +37,13 @@ export async function claimNode(sql: Db): Promise<NodeClaim> {
       await holder`SELECT pg_advisory_lock(${nodeId})`;
       await holder`INSERT INTO k2v_node (node_id, last) VALUES (${nodeId}, 0)`;
     }
-    const id = nodeId;
     return {
-      nodeId: nodeFromDb(id),
-      async release() {
-        await holder`SELECT pg_advisory_unlock(${id})`.catch(() => undefined);
+      nodeId: nodeFromDb(nodeId),
+      // The session lock goes with its connection, which the pool's end() closes: no query here,
+      // since after a database restart this connection is dead and a query on it would hang.
+      release() {
         holder.release();
+        return Promise.resolve();
       },
     };
   } catch (err) {

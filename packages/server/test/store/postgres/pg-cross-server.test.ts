@@ -116,4 +116,28 @@ describe('PostgreSQL: two servers on one database', () => {
     assert.equal(a.healthy(), true);
     unsubscribe();
   });
+
+  it('PostgreSQL stopped (immediate): calls fail with Unavailable, never succeed; after it starts, both servers recover by themselves', async () => {
+    const bucket = newBucketId();
+    await a.write(bucket, [put('p', 'before', 'v')]);
+    await cluster.stop('immediate');
+    try {
+      for (const op of [a.write(bucket, [put('p', 'during', 'v')]), b.getItem(bucket, 'p', 'before'), b.bucketHasItems(bucket)]) {
+        await assert.rejects(op, (err: unknown) => err instanceof StoreError && err.code === 'Unavailable');
+      }
+    } finally {
+      await cluster.start();
+    }
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      ok = await Promise.all([a.write(bucket, [put('p', 'after', 'v')]), b.write(bucket, [put('p', 'after-b', 'v')])]).then(
+        () => true,
+        () => new Promise<boolean>((r) => setTimeout(() => r(false), 200)),
+      );
+    }
+    assert.ok(ok, 'writes succeed again without a restart');
+    assert.deepEqual(texts(await b.getItem(bucket, 'p', 'before')), ['v']);
+    assert.deepEqual(texts(await a.getItem(bucket, 'p', 'after-b')), ['v']);
+    await eventually(() => a.healthy() && b.healthy(), 10_000, 'both healthy again');
+  });
 });
