@@ -114,10 +114,10 @@ export async function handleCreateBucket(ctx: AdminContext, body: unknown): Prom
 /** Refused with 409 BucketNotEmpty while any K2V item, tombstones included, remains. */
 export async function handleDeleteBucket(ctx: AdminContext, id: string): Promise<AdminResult> {
   const bucketId = parseBucketId(id);
-  const hasItems = await ctx.store.bucketHasItems(bucketId);
   await ctx.store.meta.update((draft) => {
     existingBucket(draft, bucketId);
-    if (hasItems) throw adminError('BucketNotEmpty', 'Tried to delete a non-empty bucket');
+    // Checked by the store in the transaction that deletes the bucket (metadata.ts).
+    draft.mustBeEmpty.add(bucketId);
     draft.buckets.delete(bucketId);
   });
   return noContent;

@@ -66,6 +66,9 @@ export function toErrorResponse(err: unknown, region: string, path: string): Err
   } else if (err instanceof StoreError && err.code === 'Unavailable') {
     code = 'ServiceUnavailable';
     message = 'Storage unavailable, retry later';
+  } else if (err instanceof StoreError && err.code === 'BucketNotEmpty') {
+    code = 'BucketNotEmpty';
+    message = 'Tried to delete a non-empty bucket';
   }
   const status = STATUS[code];
   return { status, body: JSON.stringify({ code, message, region, path }, null, 2), internal: status >= 500 };

@@ -50,9 +50,9 @@ const STORE_ERRORS: Record<StoreErrorCode, { code: ErrorCode; message: string }>
   Unavailable: { code: 'ServiceUnavailable', message: 'service unavailable, retry later' },
   FutureToken: { code: 'CausalityToken', message: 'invalid causality token' },
   TooManyValues: { code: 'InvalidRequest', message: 'too many concurrent values for this item' },
-  // The admin API maps these itself (the entity decides the code); reaching here is a bug.
-  NotFound: { code: 'InternalError', message: 'internal error' },
+  // Metadata updates only come from the admin API, which maps these itself; reaching here is a bug.
   Conflict: { code: 'InternalError', message: 'internal error' },
+  BucketNotEmpty: { code: 'InternalError', message: 'internal error' },
 };
 
 /**

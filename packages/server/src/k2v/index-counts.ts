@@ -84,15 +84,6 @@ export function addCounts(a: IndexCounts, b: IndexCounts): IndexCounts {
   };
 }
 
-export function subCounts(a: IndexCounts, b: IndexCounts): IndexCounts {
-  return {
-    entries: a.entries - b.entries,
-    conflicts: a.conflicts - b.conflicts,
-    values: a.values - b.values,
-    bytes: a.bytes - b.bytes,
-  };
-}
-
 /** A partition whose four counters are all zero is not listed by ReadIndex. */
 export function isZeroCounts(c: IndexCounts): boolean {
   return c.entries === 0 && c.conflicts === 0 && c.values === 0 && c.bytes === 0;

@@ -8,9 +8,10 @@ export type StoreErrorCode =
   | 'FutureToken'
   /** A write would leave an item with more concurrent values than the limit allows (400). */
   | 'TooManyValues'
-  /** An admin-level conflict or missing entity, for the metadata store. */
-  | 'NotFound'
-  | 'Conflict';
+  /** A metadata update would break an invariant of the metadata store. */
+  | 'Conflict'
+  /** A metadata update required a bucket without K2V items, and it has some (admin 409). */
+  | 'BucketNotEmpty';
 
 export class StoreError extends Error {
   constructor(

@@ -2,6 +2,19 @@
  * Access keys, buckets, aliases, permissions and CORS rules: the metadata the K2V API and the
  * admin API share. Reads are synchronous from an in-memory copy (the auth hot path); every
  * mutation is durable (same LMDB environment as the items) before its promise resolves.
+ *
+ * Freshness rule, which every backend must keep (architecture.md "Several servers"): a change is
+ * in force on every server once its `update` has resolved: a revoked key, a removed permission or
+ * a deleted bucket is never accepted after the revoking request returned. One process keeps it
+ * trivially (its copy is replaced before `update` resolves). A backend with several servers, each
+ * with its own cached copy, must not resolve `update` before every live server has applied the
+ * change (e.g. a metadata epoch bumped in the change's transaction, notified, and acknowledged by
+ * each server), and a server that cannot know it is current (its notification connection lost,
+ * an acknowledgement missing) must refuse requests (503) until it has re-read the metadata,
+ * rather than answer from a copy that may be stale.
+ *
+ * Not done yet (design review, recommendation 3): `update` still hands `fn` a clone of all the
+ * metadata; a shared database wants per-entity changes (read and lock only the rows touched).
  */
 
 export interface BucketPermission {
@@ -55,6 +68,12 @@ export interface MetadataDraft {
   buckets: Map<string, Bucket>;
   /** Every access key id ever created or imported (a deleted id cannot be imported again). */
   usedKeyIds: Set<string>;
+  /**
+   * Buckets that must hold no K2V item (tombstones included) when the update commits: checked by
+   * the store inside the transaction that commits it, so no item write can land between the check
+   * and the change; a bucket with items fails the update with StoreError 'BucketNotEmpty'.
+   */
+  mustBeEmpty: Set<string>;
 }
 
 export interface MetadataStore {
@@ -69,7 +88,8 @@ export interface MetadataStore {
   keyIdEverUsed(id: string): boolean;
   /**
    * Runs `fn` on a copy of all metadata and durably commits whatever it changed in one
-   * transaction; if `fn` throws, nothing changes and the error propagates. Returns fn's result.
+   * transaction; if `fn` throws (or rejects), nothing changes and the error propagates. Updates
+   * run one at a time, in call order. Returns fn's result.
    */
-  update<T>(fn: (draft: MetadataDraft) => T): Promise<T>;
+  update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T>;
 }

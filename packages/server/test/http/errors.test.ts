@@ -64,7 +64,7 @@ test('toK2vError maps store errors with fixed messages', () => {
     [new StoreError('Unavailable', 'MDB_MAP_FULL at /secret/path'), 'ServiceUnavailable', 503],
     [new StoreError('FutureToken', 'node 42 t=99'), 'CausalityToken', 400],
     [new StoreError('TooManyValues', 'limit 100'), 'InvalidRequest', 400],
-    [new StoreError('NotFound', 'x'), 'InternalError', 500],
+    [new StoreError('BucketNotEmpty', 'x'), 'InternalError', 500],
     [new StoreError('Conflict', 'x'), 'InternalError', 500],
   ];
   for (const [storeErr, code, status] of cases) {

@@ -61,6 +61,7 @@ const sha256: (data: Uint8Array) => Buffer =
   typeof crypto.hash === 'function'
     ? (data) => crypto.hash('sha256', data, 'buffer')
     : (data) => createHash('sha256').update(data).digest();
+// Module-level scratch of hashPartition: safe only while it fills and hashes it synchronously.
 let hashInput = Buffer.allocUnsafe(1024);
 let checkedBucketId = '';
 
@@ -154,11 +155,6 @@ export function counterKey(bucket: Buffer, pk: string): Buffer {
   bucket.copy(out, 1);
   out.write(pk, 33, 'utf8');
   return out;
-}
-
-/** The partition key of a counter key. */
-export function pkOfCounterKey(key: Buffer): string {
-  return key.toString('utf8', COUNTER_PREFIX_BYTES);
 }
 
 export function bucketCountKey(bucket: Buffer): Buffer {

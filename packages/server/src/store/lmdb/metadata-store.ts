@@ -48,13 +48,19 @@ export class LmdbMetadataStore implements MetadataStore {
   private constructor(
     private readonly db: MetaDatabase,
     draft: MetadataDraft,
+    /** Read inside a write transaction of the same environment (mustBeEmpty). */
+    private readonly bucketHasItems: (bucketId: string) => boolean,
   ) {
     this.state = buildState(draft);
   }
 
-  /** Reads every metadata record of `db` into memory; throws on a record it cannot parse. */
-  static load(db: MetaDatabase): LmdbMetadataStore {
-    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), usedKeyIds: new Set() };
+  /**
+   * Reads every metadata record of `db` into memory; throws on a record it cannot parse.
+   * `bucketHasItems` reads the items database of the same environment (so that it runs in the
+   * metadata's write transaction).
+   */
+  static load(db: MetaDatabase, bucketHasItems: (bucketId: string) => boolean = () => false): LmdbMetadataStore {
+    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), usedKeyIds: new Set(), mustBeEmpty: new Set() };
     for (const { key, value } of db.getRange()) {
       if (typeof key !== 'string') continue;
       if (key.startsWith(KEY_PREFIX)) {
@@ -67,7 +73,7 @@ export class LmdbMetadataStore implements MetadataStore {
         draft.usedKeyIds.add(key.slice(USED_PREFIX.length));
       }
     }
-    return new LmdbMetadataStore(db, draft);
+    return new LmdbMetadataStore(db, draft, bucketHasItems);
   }
 
   getKey(id: string): AccessKey | undefined {
@@ -98,20 +104,21 @@ export class LmdbMetadataStore implements MetadataStore {
     return this.state.usedKeyIds.has(id);
   }
 
-  update<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+  update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     const run = this.queue.then(() => this.runUpdate(fn));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async runUpdate<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+  private async runUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     const before = this.state;
     const draft: MetadataDraft = {
       keys: structuredClone(new Map(before.keys)),
       buckets: structuredClone(new Map(before.buckets)),
       usedKeyIds: new Set(before.usedKeyIds),
+      mustBeEmpty: new Set(),
     };
-    const result = fn(draft);
+    const result = await fn(draft);
     for (const id of before.usedKeyIds) draft.usedKeyIds.add(id);
     for (const id of draft.keys.keys()) draft.usedKeyIds.add(id);
     const next = buildState(draft);
@@ -123,8 +130,13 @@ export class LmdbMetadataStore implements MetadataStore {
     for (const id of next.usedKeyIds) if (!before.usedKeyIds.has(id)) puts.push([USED_PREFIX + id, true]);
 
     if (puts.length > 0 || removes.length > 0) {
+      const mustBeEmpty = [...draft.mustBeEmpty];
+      let notEmpty: string | undefined;
       try {
         await this.db.transaction(() => {
+          // Item writes share this single LMDB writer: none can land between this check and the puts.
+          notEmpty = mustBeEmpty.find((id) => this.bucketHasItems(id));
+          if (notEmpty !== undefined) return;
           for (const [k, v] of puts) void this.db.put(k, v);
           for (const k of removes) void this.db.remove(k);
         });
@@ -135,6 +147,7 @@ export class LmdbMetadataStore implements MetadataStore {
         const code = await lmdbErrorCode(err);
         throw new StoreError('Unavailable', `metadata commit failed (LMDB code ${code ?? 'unknown'})`, { cause: err });
       }
+      if (notEmpty !== undefined) throw new StoreError('BucketNotEmpty', `bucket ${notEmpty} still holds K2V items`);
     }
     this.state = next;
     return result;

@@ -11,6 +11,7 @@ import { guardCommitFailures } from './commit-failure-guard.js';
 import { acquireDirLock } from './dir-lock.js';
 import { LmdbStore } from './lmdb-store.js';
 import { LmdbMetadataStore } from './metadata-store.js';
+import { bucketBytes, bucketCountKey } from './keys.js';
 import { loadNodeState } from './node-identity.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
 import { openViewDbs } from './view-dbs.js';
@@ -52,7 +53,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
     const views = openViewDbs(env);
     const metaDb = env.openDB({ name: 'meta' });
     const state = await loadNodeState(db);
-    const meta = LmdbMetadataStore.load(metaDb);
+    const meta = LmdbMetadataStore.load(metaDb, (bucketId) => db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
     const budget = new SizeBudget(
       opts.mapSizeBytes,
       () => {

@@ -28,7 +28,10 @@ export interface ViewDbs {
 
 /**
  * Records are copied into slabs shared by the views made from them, so that a view costs no
- * Buffer object of its own; a slab is freed with the last view into it.
+ * Buffer object of its own; a slab is freed with the last view into it, and never written again
+ * once full (a new one is started), so views stay valid across the awaits of an asynchronous
+ * scan. Module-level scratch: safe only while copy -> parse stays synchronous (one `decode` call
+ * of lmdb-js, with nothing awaited in between, as now); never put an `await` inside it.
  */
 const SLAB_BYTES = 64 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);

@@ -116,6 +116,35 @@ describe('LmdbMetadataStore', () => {
     assert.equal(reloaded.listKeys().length, 1);
   });
 
+  it('checks mustBeEmpty inside the commit: a bucket with items is not deleted (BucketNotEmpty)', async () => {
+    const db = freshDb();
+    let hasItems = true;
+    const asked: string[] = [];
+    const meta = LmdbMetadataStore.load(db, (id) => {
+      asked.push(id);
+      return hasItems;
+    });
+    await meta.update((d) => void d.buckets.set(BUCKET_1, bucket(BUCKET_1, { globalAliases: ['full'] })));
+    assert.deepEqual(asked, [], 'only asked for buckets an update names');
+    await assert.rejects(
+      meta.update(async (d) => {
+        await Promise.resolve(); // fn may be asynchronous
+        d.mustBeEmpty.add(BUCKET_1);
+        d.buckets.delete(BUCKET_1);
+      }),
+      (err: unknown) => err instanceof StoreError && err.code === 'BucketNotEmpty',
+    );
+    assert.deepEqual(asked, [BUCKET_1]);
+    assert.equal(meta.resolveGlobalAlias('full'), BUCKET_1, 'unchanged in memory');
+    assert.ok(LmdbMetadataStore.load(db).getBucket(BUCKET_1) !== undefined, 'unchanged on disk');
+    hasItems = false;
+    await meta.update((d) => {
+      d.mustBeEmpty.add(BUCKET_1);
+      d.buckets.delete(BUCKET_1);
+    });
+    assert.equal(meta.getBucket(BUCKET_1), undefined);
+  });
+
   it('changes nothing when fn throws', async () => {
     const db = freshDb();
     const meta = LmdbMetadataStore.load(db);
