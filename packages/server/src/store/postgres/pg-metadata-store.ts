@@ -16,6 +16,7 @@
  * does not close: the few milliseconds between the revoking server's COMMIT and another server's
  * reload (see docs/postgres.md).
  */
+import { Buffer } from 'node:buffer';
 import type { Logger } from 'pino';
 import type { ReservedSql } from 'postgres';
 import { StoreError } from '../errors.js';
@@ -152,7 +153,7 @@ export class PgMetadataStore implements MetadataStore {
     return this.current().keyIdEverUsed(id);
   }
 
-  update<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+  update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     const run = this.queue.then(() => this.runUpdate(fn));
     this.queue = run.catch(() => undefined);
     return run;
@@ -169,7 +170,7 @@ export class PgMetadataStore implements MetadataStore {
     this.version = loaded.version;
   }
 
-  private async runUpdate<T>(fn: (draft: MetadataDraft) => T): Promise<T> {
+  private async runUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     let tx: Tx;
     try {
       tx = await this.sql.reserve();
@@ -191,6 +192,16 @@ export class PgMetadataStore implements MetadataStore {
       }
       const next = this.version + 1n;
       this.db.persist = async (ops) => {
+        // A removed bucket must hold no item (the port's mustBeEmpty), checked in this
+        // transaction. Not yet race-free against an item write committing on another server at
+        // the same moment (item writes do not lock anything the bucket's removal locks).
+        for (const op of ops) {
+          if (op[0] !== 'remove' || !op[1].startsWith('bucket/')) continue;
+          const id = op[1].slice('bucket/'.length);
+          const [r] = await tx<{ n: bigint }[]>`
+            SELECT coalesce(sum(items), 0)::int8 AS n FROM k2v_bucket_items WHERE bucket = ${Buffer.from(id, 'hex')}`;
+          if ((r?.n ?? 0n) > 0n) throw new StoreError('BucketNotEmpty', `bucket ${id} still holds K2V items`);
+        }
         const stmts: Promise<unknown>[] = [];
         for (const op of ops) stmts.push(this.writeOp(tx, op));
         stmts.push(tx`UPDATE k2v_meta_version SET version = ${next}`);
@@ -212,7 +223,7 @@ export class PgMetadataStore implements MetadataStore {
       return result;
     } catch (err) {
       if (open) await tx`ROLLBACK`.catch(() => undefined);
-      if (dbError === undefined) throw err;
+      if (dbError === undefined) throw err instanceof StoreError && err.cause instanceof StoreError ? err.cause : err;
       // The cache may now differ from the database: read it again.
       await this.reload().catch(() => {
         this.fresh = false;
