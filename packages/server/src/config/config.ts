@@ -4,13 +4,15 @@
  */
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.js';
 
-/** Storage engines; PostgreSQL will be the second. */
-export type DbEngine = 'lmdb';
+/** Storage engines: embedded LMDB (default), or PostgreSQL shared by several servers. */
+export type DbEngine = 'lmdb' | 'postgres';
 export type LogFormat = 'json' | 'pretty';
 
 export interface ServerConfig {
   readonly dbEngine: DbEngine;
   readonly dataDir: string;
+  /** postgres:// URL (several hosts and `target_session_attrs` allowed); for `dbEngine` postgres. */
+  readonly postgresUrl: string | undefined;
   /** `host:port` (port 0 picks a free port, for tests) or an absolute Unix socket path. */
   readonly k2vBind: string;
   /** Same forms as `k2vBind`. */
@@ -35,6 +37,7 @@ export interface ServerConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   dbEngine: 'lmdb',
   dataDir: './k2v-data',
+  postgresUrl: undefined,
   k2vBind: '127.0.0.1:3904',
   adminBind: '127.0.0.1:3903',
   adminToken: undefined,

@@ -63,6 +63,10 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     admin = { value: readSecretFile(generated, 'the admin token of the first run', v.allowWorldReadableSecrets === true), from: 'data dir' };
   }
   const metrics = secret(s, 'metricsToken', 'metricsTokenFile');
+  if (v.dbEngine === 'postgres' && v.postgresUrl === undefined) {
+    const layer = LAYERS.find((l) => s.layers[l].dbEngine !== undefined) ?? 'flag';
+    throw new ConfigError(`${settingName(s, layer, 'dbEngine')}: "postgres" needs a PostgreSQL URL (postgres_url, K2V_POSTGRES_URL or --postgres-url)`);
+  }
 
   const notices: Notice[] = [];
   if (s.file !== undefined && s.file.ignored.length > 0) {
@@ -83,6 +87,7 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     ...DEFAULT_CONFIG,
     dbEngine: v.dbEngine!,
     dataDir,
+    postgresUrl: v.postgresUrl,
     k2vBind: v.k2vBind!,
     adminBind: v.adminBind!,
     adminToken: admin?.value,

@@ -6,9 +6,6 @@
  *
  * TOML keys with `garage: true` are Garage's (`garage.toml` is read as it is) and keep Garage's
  * meaning; the others live in our own section, `[k2v_server]`, where an unknown key is an error.
- * PostgreSQL (issue 11) adds `"postgres"` to DB_ENGINES (and drops its refusal below) and a row
- * `postgresUrl` (`postgres_url` at the top level beside `db_engine`, `K2V_POSTGRES_URL`,
- * `--postgres-url`, secret); server/open-store.ts then opens it.
  */
 import { DEFAULT_CONNECTION_LIMITS } from './limits.js';
 import { bindAddress, boolean, byteSize, oneOf, text, wholeNumber, type ValueType } from './value-types.js';
@@ -44,7 +41,7 @@ const token = text('string');
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
-export const DB_ENGINES = ['lmdb'] as const;
+export const DB_ENGINES = ['lmdb', 'postgres'] as const;
 
 export const SETTINGS = {
   config: setting({
@@ -70,12 +67,20 @@ export const SETTINGS = {
     env: 'K2V_DB_ENGINE',
     flag: '--db-engine <engine>',
     type: oneOf(DB_ENGINES, {
-      postgres: 'PostgreSQL is not available yet; the only engine today is "lmdb"',
-      sqlite: 'SQLite is a Garage engine that K2V does not have; use "lmdb"',
-      sled: 'sled is an old Garage engine that K2V does not have; use "lmdb"',
+      sqlite: 'SQLite is a Garage engine that K2V does not have; use "lmdb" (or "postgres")',
+      sled: 'sled is an old Garage engine that K2V does not have; use "lmdb" (or "postgres")',
     }),
     default: 'lmdb',
-    meaning: 'storage engine; `lmdb`, embedded, is the only one today',
+    meaning: 'storage engine: `lmdb` (embedded, one server) or `postgres` (shared by several servers, docs/postgres.md)',
+  }),
+  postgresUrl: setting({
+    toml: 'postgres_url',
+    env: 'K2V_POSTGRES_URL',
+    flag: '--postgres-url <url>',
+    type: token,
+    default: undefined,
+    secret: true,
+    meaning: 'PostgreSQL URL for `db_engine = "postgres"`; several hosts and `target_session_attrs=read-write` for failover',
   }),
   k2vBind: setting({
     toml: 'k2v_api.api_bind_addr',

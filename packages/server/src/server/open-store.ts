@@ -1,18 +1,24 @@
 /**
  * The one place that picks the storage engine: a `StorageConfig` names the engine and what it
- * needs; PostgreSQL will be the second member of the union.
+ * needs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
+import { openPgStore } from '../store/postgres/open-pg-store.js';
 import type { Store } from '../store/store.js';
+import { StartupError } from './startup-error.js';
 
-export type StorageConfig = { readonly engine: 'lmdb'; readonly dataDir: string; readonly mapSizeBytes: number };
+export type StorageConfig =
+  | { readonly engine: 'lmdb'; readonly dataDir: string; readonly mapSizeBytes: number }
+  | { readonly engine: 'postgres'; readonly url: string };
 
 export function storageOf(config: ServerConfig): StorageConfig {
-  return { engine: config.dbEngine, dataDir: config.dataDir, mapSizeBytes: config.mapSizeBytes };
+  if (config.dbEngine === 'lmdb') return { engine: 'lmdb', dataDir: config.dataDir, mapSizeBytes: config.mapSizeBytes };
+  if (config.postgresUrl === undefined) throw new StartupError('db_engine "postgres" needs postgres_url (--postgres-url, K2V_POSTGRES_URL)');
+  return { engine: 'postgres', url: config.postgresUrl };
 }
 
 export interface StoreOptions {
@@ -25,8 +31,12 @@ export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<S
   switch (storage.engine) {
     case 'lmdb':
       return openLmdbStore({ dataDir: storage.dataDir, mapSizeBytes: storage.mapSizeBytes, ...opts });
+    case 'postgres':
+      return openPgStore({ url: storage.url, ...opts }).catch((err: unknown) => {
+        throw new StartupError(`cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`);
+      });
     default: {
-      const never: never = storage.engine;
+      const never: never = storage;
       throw new Error(`unknown storage engine ${String(never)}`);
     }
   }
@@ -34,5 +44,7 @@ export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<S
 
 /** True before the store's first start (the first run creates the first credentials then). */
 export function storeIsNew(storage: StorageConfig): boolean {
+  // A PostgreSQL store is shared by several servers: none of them generates its credentials.
+  if (storage.engine !== 'lmdb') return false;
   return !fs.existsSync(path.join(storage.dataDir, 'data.mdb'));
 }

@@ -45,7 +45,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     await store.close();
     throw err;
   }
-  log.info({ k2v: formatBound(k2v), admin: formatBound(admin), dataDir: config.dataDir }, 'k2v server listening');
+  log.info({ k2v: formatBound(k2v), admin: formatBound(admin), dbEngine: config.dbEngine, dataDir: config.dbEngine === 'lmdb' ? config.dataDir : undefined }, 'k2v server listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -223,9 +223,9 @@ describe('refused, with one line naming the key and why', () => {
     ['wrong type: a boolean', 'metadata_fsync = "no"\n', /metadata_fsync: expected true or false/],
     ['bad address', '[k2v_api]\napi_bind_addr = "localhost"\n', /\[k2v_api\] api_bind_addr: 'localhost' is not HOST:PORT/],
     ['bad log level', '[k2v_server]\nlog_level = "loud"\n', /\[k2v_server\] log_level: expected one of "fatal"/],
-    ['db_engine postgres', 'db_engine = "postgres"\n', /db_engine: PostgreSQL is not available yet; the only engine today is "lmdb"/],
+    ['db_engine postgres without postgres_url', 'db_engine = "postgres"\n', /db_engine: "postgres" needs a PostgreSQL URL/],
     ['db_engine sqlite', 'db_engine = "sqlite"\n', /db_engine: SQLite is a Garage engine that K2V does not have/],
-    ['db_engine anything else', 'db_engine = "rocks"\n', /db_engine: expected one of "lmdb", got "rocks"/],
+    ['db_engine anything else', 'db_engine = "rocks"\n', /db_engine: expected one of "lmdb", "postgres", got "rocks"/],
     ['unreadable token file', '[admin]\nadmin_token_file = "/nonexistent/token"\n', /\[admin\] admin_token_file: cannot read \/nonexistent\/token: no such file/],
     ['a token and its file', '[admin]\nadmin_token = "a"\nadmin_token_file = "/x"\n', /\[admin\] admin_token: set it or .*\[admin\] admin_token_file, not both/],
   ];
@@ -259,6 +259,6 @@ describe('refused, with one line naming the key and why', () => {
     refused(() => loadConfig({ flags: { maxConnections: 'x' }, env: {} }), /^--max-connections: expected a whole number, got "x"$/);
     refused(() => loadConfig({ flags: { mapSize: '0' }, env: {} }), /^--map-size: must be at least 1MiB$/);
     refused(() => loadConfig({ flags: {}, env: { K2V_LOG_FORMAT: 'xml' } }), /^environment variable K2V_LOG_FORMAT: expected one of "json", "pretty", got "xml"$/);
-    refused(() => loadConfig({ flags: { dbEngine: 'postgres' }, env: {} }), /^--db-engine: PostgreSQL is not available yet/);
+    refused(() => loadConfig({ flags: { dbEngine: 'postgres' }, env: {} }), /^--db-engine: "postgres" needs a PostgreSQL URL/);
   });
 });

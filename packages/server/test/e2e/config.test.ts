@@ -82,7 +82,7 @@ describe('a bad configuration is refused at start: exit 1, one line naming the k
     ['wrong type', '[k2v_server]\nmax_connections = "10"\n', /^k2v: .*: \[k2v_server\] max_connections: expected a whole number, got the string "10"$/],
     ['unreadable token file', '[admin]\nadmin_token_file = "/nonexistent/admin-token"\n', /^k2v: .*: \[admin\] admin_token_file: cannot read \/nonexistent\/admin-token: no such file$/],
     ['world-readable token file', `[admin]\nadmin_token_file = "${openToken}"\n`, /^k2v: .*: \[admin\] admin_token_file: .* can be read by group or others \(mode 0644\)/],
-    ['db_engine postgres', 'db_engine = "postgres"\n', /^k2v: .*: db_engine: PostgreSQL is not available yet; the only engine today is "lmdb"$/],
+    ['db_engine postgres without postgres_url', 'db_engine = "postgres"\n', /^k2v: .*: db_engine: "postgres" needs a PostgreSQL URL \(postgres_url, K2V_POSTGRES_URL or --postgres-url\)$/],
     ['db_engine sqlite', 'db_engine = "sqlite"\n', /^k2v: .*: db_engine: SQLite is a Garage engine that K2V does not have/],
   ];
   for (const [what, text, pattern] of cases) {

@@ -1,14 +1,19 @@
 /**
  * The database engine the end-to-end tests run on, chosen by `K2V_TEST_DB_ENGINE` as Garage's
  * tests choose theirs by GARAGE_TEST_INTEGRATION_DB_ENGINE (src/garage/tests/common/garage.rs).
- * `lmdb` is the default and, today, the only engine; an unknown value fails every e2e test file at
+ * `lmdb` is the default, `postgres` runs each test server on a fresh database of a throwaway cluster; an unknown value fails every e2e test file at
  * load, loudly, rather than silently testing the default. A new backend joins with one entry of
  * ENGINES: what it adds to a test server's config, and how it cleans up after it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import type { ServerConfig } from '../../src/config/config.js';
+import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+
+/** One throwaway PostgreSQL cluster per test process, a fresh database per test server. */
+let pgCluster: Promise<PgCluster> | undefined;
 
 /** Where one test server keeps its data, and how to remove it. */
 export interface TestDatabase {
@@ -22,6 +27,16 @@ const ENGINES = {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-e2e-'));
     return { config: { dataDir }, remove: () => rm(dataDir, { recursive: true, force: true }) };
   },
+  postgres: async (): Promise<TestDatabase> => {
+    pgCluster ??= startPgCluster();
+    const postgresUrl = await (await pgCluster).createDatabase();
+    // The data dir is not used by this engine; it exists so tests that look at it still can.
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-e2e-'));
+    return {
+      config: { dataDir, dbEngine: 'postgres', postgresUrl },
+      remove: () => rm(dataDir, { recursive: true, force: true }),
+    };
+  },
 } satisfies Record<string, () => Promise<TestDatabase>>;
 
 export type TestDbEngine = keyof typeof ENGINES;
@@ -33,6 +48,12 @@ function engineFromEnv(): TestDbEngine {
 }
 
 export const TEST_DB_ENGINE: TestDbEngine = engineFromEnv();
+
+if (TEST_DB_ENGINE === 'postgres') {
+  after(async () => {
+    if (pgCluster !== undefined) await (await pgCluster).destroy();
+  });
+}
 
 /** A fresh, empty database of the engine under test. */
 export function newTestDatabase(): Promise<TestDatabase> {

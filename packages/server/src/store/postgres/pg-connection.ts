@@ -1,0 +1,42 @@
+/**
+ * The connection pool of a PostgreSQL store (postgres.js; docs/postgres.md says why this driver:
+ * it pipelines queries on a connection, takes multi-host URLs with `target_session_attrs` for
+ * failover, and reconnects by itself). Every session runs with the store's timeouts, so a slow
+ * or locked database answers within a bounded time instead of holding a request forever, and
+ * with `synchronous_commit = on`: a COMMIT returns only once the transaction is durable (and,
+ * with a synchronous standby, replicated).
+ */
+import postgres, { type Sql } from 'postgres';
+
+export type Db = Sql<{ bigint: bigint }>;
+
+export interface PgConnectionOptions {
+  readonly url: string;
+  /** Connections of the pool (the LISTEN connection is one more). */
+  readonly maxConnections: number;
+  /** statement_timeout and the bound of a whole request's database work, ms. */
+  readonly statementTimeoutMs: number;
+  /** lock_timeout, ms: a row lock held elsewhere longer than this fails the statement (503). */
+  readonly lockTimeoutMs: number;
+}
+
+export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Options<{ bigint: postgres.PostgresType<bigint> }>> = {}): Db {
+  return postgres(opts.url, {
+    max: opts.maxConnections,
+    types: { bigint: postgres.BigInt },
+    // Idle connections are closed after a minute; a connection lives at most 30 min (failover
+    // and DNS changes are picked up without a restart).
+    idle_timeout: 60,
+    max_lifetime: 30 * 60,
+    connect_timeout: Math.max(1, Math.ceil(opts.statementTimeoutMs / 1000)),
+    onnotice: () => {},
+    connection: {
+      application_name: 'k2v',
+      statement_timeout: opts.statementTimeoutMs,
+      lock_timeout: opts.lockTimeoutMs,
+      idle_in_transaction_session_timeout: Math.max(60_000, 4 * opts.statementTimeoutMs),
+      synchronous_commit: 'on',
+    },
+    ...extra,
+  }) as unknown as Db;
+}

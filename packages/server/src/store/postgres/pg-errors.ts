@@ -1,0 +1,50 @@
+/**
+ * What a PostgreSQL failure means for a K2V request. The database being down, restarting,
+ * failing over, too slow (statement or lock timeout), out of disk or connections is
+ * 'Unavailable' (503): the client retries, and a write whose COMMIT may or may not have happened
+ * is never acknowledged. Only our own SQL being wrong (syntax, undefined table: classes 42 and
+ * 0A), or an error without a code (a TypeError), is a bug, rethrown as it is so that it shows
+ * as one.
+ */
+import { StoreError } from '../errors.js';
+
+/**
+ * SQLSTATEs worth retrying the whole transaction for: deadlock, serialization failure, and a
+ * unique violation (another server created an item this transaction saw absent).
+ */
+const RETRYABLE = new Set(['40P01', '40001', '23505']);
+
+export function pgCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isRetryable(err: unknown): boolean {
+  const code = pgCode(err);
+  return code !== undefined && RETRYABLE.has(code);
+}
+
+function isBug(code: string | undefined): boolean {
+  return code !== undefined && /^(42|0A)/.test(code);
+}
+
+/** Maps a driver error to a StoreError (a StoreError passes through). */
+export function toStoreError(err: unknown, what: string): Error {
+  if (err instanceof StoreError) return err;
+  const code = pgCode(err);
+  // PostgreSQL errors carry a SQLSTATE, the driver's and the socket's their own code: an error
+  // without one (a TypeError, a ReferenceError) is ours, and must show as the bug it is.
+  if (code === undefined || isBug(code)) return err instanceof Error ? err : new Error(String(err));
+  const detail = err instanceof Error ? err.message : String(err);
+  return new StoreError('Unavailable', `${what}: PostgreSQL unavailable (${code ?? 'no code'}: ${detail})`, { cause: err });
+}
+
+/** Rejects with 'Unavailable' when `p` has not settled within `ms` (the bound on a slow database). */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreError('Unavailable', `${what}: PostgreSQL did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}

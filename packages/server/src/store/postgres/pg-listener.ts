@@ -1,0 +1,124 @@
+/**
+ * The notification connection of a PostgreSQL store: LISTEN on the item changes and metadata
+ * channels, on a connection of its own. Notifications are sent inside the writing transactions,
+ * so PostgreSQL delivers them only after COMMIT.
+ *
+ * When the connection is lost (the database restarts, fails over, the network breaks), changes
+ * may be missed: the listener reports `down`, reconnects by itself with backoff, and once LISTEN
+ * is in force again reports `up`. The store then calls every subscriber's onResync and reloads
+ * the metadata: anything committed while the connection was down is re-read, and anything
+ * committed after LISTEN returned is notified.
+ */
+import type { Logger } from 'pino';
+import postgres from 'postgres';
+import { CHANGES_CHANNEL, META_CHANNEL } from './pg-notify.js';
+import type { PgConnectionOptions } from './pg-connection.js';
+
+export interface ListenerEvents {
+  onChange(payload: string): void;
+  onMeta(payload: string): void;
+  /** LISTEN is in force (first time, or again after a loss). */
+  up(): Promise<void>;
+  down(): void;
+}
+
+/** How often a live notification connection is checked (a half-open TCP connection says nothing). */
+const HEARTBEAT_MS = 2_000;
+
+export class PgListener {
+  private sql: postgres.Sql | undefined;
+  private closed = false;
+  private live = false;
+  private connecting: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: PgConnectionOptions,
+    private readonly events: ListenerEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  /** Connects and LISTENs; rejects if the first attempt fails (the store does not open). */
+  async start(): Promise<void> {
+    await this.connect();
+    this.heartbeat = setInterval(() => void this.check(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.live = false;
+    clearInterval(this.heartbeat);
+    await this.sql?.end({ timeout: 1 }).catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const sql = postgres(this.opts.url, {
+      max: 1,
+      idle_timeout: null,
+      max_lifetime: null,
+      fetch_types: false,
+      connect_timeout: Math.max(1, Math.ceil(this.opts.statementTimeoutMs / 1000)),
+      onnotice: () => {},
+      connection: { application_name: 'k2v-listen', statement_timeout: this.opts.statementTimeoutMs },
+      onnotify: (channel: string, payload: string) => {
+        if (channel === CHANGES_CHANNEL) this.events.onChange(payload);
+        else if (channel === META_CHANNEL) this.events.onMeta(payload);
+      },
+      onclose: () => {
+        if (this.sql === sql) this.lost();
+      },
+    } as unknown as postgres.Options<Record<string, never>>);
+    this.sql = sql;
+    try {
+      await sql`LISTEN k2v_changes`;
+      await sql`LISTEN k2v_meta`;
+    } catch (err) {
+      this.sql = undefined;
+      await sql.end({ timeout: 0 }).catch(() => undefined);
+      throw err;
+    }
+    await this.events.up();
+    this.live = true;
+  }
+
+  private async check(): Promise<void> {
+    if (this.closed || !this.live || this.sql === undefined) return;
+    try {
+      await this.sql`SELECT 1`;
+    } catch {
+      this.lost();
+    }
+  }
+
+  private lost(): void {
+    if (this.closed) return;
+    if (this.live) this.logger.warn('PostgreSQL notification connection lost; reconnecting');
+    this.live = false;
+    this.events.down();
+    const old = this.sql;
+    this.sql = undefined;
+    void old?.end({ timeout: 0 }).catch(() => undefined);
+    this.connecting ??= this.reconnect().finally(() => {
+      this.connecting = undefined;
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)).unref());
+      if (this.closed) return;
+      try {
+        await this.connect();
+        this.logger.info('PostgreSQL notification connection re-established');
+        return;
+      } catch (err) {
+        if (attempt % 10 === 0) this.logger.warn({ err }, 'PostgreSQL notification connection: reconnect failed, retrying');
+      }
+    }
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The PostgreSQL Store (architecture "Several servers over PostgreSQL"): any number of server
+ * processes over one database serve one K2V store. Each process is a node of the causality
+ * tokens (pg-node.ts); writes are group-committed (write-txn.ts); reads and snapshots are
+ * REPEATABLE READ READ ONLY transactions on a bounded pool (pg-snapshot.ts); changes committed
+ * through other servers arrive by LISTEN/NOTIFY (pg-listener.ts), and a lost notification
+ * connection makes every subscriber re-read (onResync) once it is back.
+ *
+ * Every database failure is StoreError 'Unavailable' (503), and every call is bounded in time
+ * (`statementTimeoutMs`), so a slow, locked or stopped database answers 503 instead of hanging.
+ */
+import type { Logger } from 'pino';
+import type { RangeSpec } from '../../k2v/range.js';
+import { StoreError } from '../errors.js';
+import type { ItemView } from '../item-view.js';
+import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store } from '../store.js';
+import { Subscriptions } from '../subscriptions.js';
+import type { Db } from './pg-connection.js';
+import { toStoreError, withDeadline } from './pg-errors.js';
+import { bucketBytes, nodeToDb, PG_KEY_LIMITS } from './pg-keys.js';
+import type { PgListener } from './pg-listener.js';
+import type { PgMetadataStore } from './pg-metadata-store.js';
+import type { NodeClaim } from './pg-node.js';
+import { parseChangePayload } from './pg-notify.js';
+import { PgSnapshot, readItem } from './pg-snapshot.js';
+import type { GroupWriter } from './write-txn.js';
+
+export interface PgStoreParts {
+  readonly sql: Db;
+  readonly node: NodeClaim;
+  readonly writer: GroupWriter;
+  readonly meta: PgMetadataStore;
+  readonly subs: Subscriptions;
+  readonly listener: PgListener;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly tombstoneGcDelayMs: number;
+  readonly gcIntervalMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+/** Tombstone-only items removed per GC transaction. */
+const GC_CHUNK = 1_000;
+
+export class PgStore implements Store {
+  readonly nodeId: bigint;
+  readonly meta: PgMetadataStore;
+  readonly keyLimits: KeyLimits = PG_KEY_LIMITS;
+  private readonly sql: Db;
+  private readonly p: PgStoreParts;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+  private lastFailure = 0;
+  private readonly gcTimer: NodeJS.Timeout;
+  private gcRunning = false;
+
+  constructor(parts: PgStoreParts) {
+    this.p = parts;
+    this.sql = parts.sql;
+    this.nodeId = parts.node.nodeId;
+    this.meta = parts.meta;
+    this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
+    this.gcTimer.unref();
+  }
+
+  /** Committed write transactions since open. */
+  get commitCount(): number {
+    return this.p.writer.commits;
+  }
+
+  /** A notification from the listener: another server's committed change. */
+  static onChangePayload(subs: Subscriptions, self: bigint, payload: string): void {
+    const parsed = parseChangePayload(payload);
+    if (parsed === undefined || parsed.nodeId === self) return;
+    subs.publish(parsed.change);
+  }
+
+  getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
+    return this.track('read', () => readItem(this.sql, bucketId, pk, sk));
+  }
+
+  read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
+    let fnFailed = false;
+    let fnError: unknown;
+    const run = this.sql
+      .begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+        const snap = new PgSnapshot(tx as unknown as Db, this.p.statementTimeoutMs + 1_000);
+        try {
+          return await fn(snap);
+        } catch (err) {
+          fnFailed = true;
+          fnError = err;
+          throw err;
+        } finally {
+          snap.close();
+        }
+      })
+      .then(
+        (v) => v as T,
+        (err: unknown) => {
+          if (fnFailed && err === fnError) throw err;
+          this.failed();
+          throw toStoreError(err, 'read failed');
+        },
+      );
+    // Not bounded as a whole: a long scan streams at the client's pace (each query is bounded).
+    return this.tracked(run, false);
+  }
+
+  write(bucketId: string, writes: readonly ItemWrite[]): Promise<void> {
+    return this.track('write', async () => {
+      bucketBytes(bucketId);
+      if (writes.length === 0) return;
+      await this.p.writer.write(bucketId, writes);
+    });
+  }
+
+  deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number> {
+    return this.track('delete', async () => {
+      bucketBytes(bucketId);
+      return (await this.p.writer.deleteRange(bucketId, pk, range)).deleted;
+    });
+  }
+
+  subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void {
+    return this.p.subs.subscribe(bucketId, pk, onChange, onResync);
+  }
+
+  bucketHasItems(bucketId: string): Promise<boolean> {
+    return this.track('read', async () => {
+      const [r] = await this.sql<{ n: bigint }[]>`
+        SELECT coalesce(sum(items), 0)::int8 AS n FROM k2v_bucket_items WHERE bucket = ${bucketBytes(bucketId)}`;
+      return (r?.n ?? 0n) > 0n;
+    });
+  }
+
+  /** Healthy while the notification connection is up and no database call failed in the last 2 s. */
+  healthy(): boolean {
+    return this.closing === undefined && this.p.listener.isLive && Date.now() - this.lastFailure > 2_000;
+  }
+
+  /** One GC pass: removes every item tombstone-only for longer than the delay; returns how many. */
+  gcOnce(): Promise<number> {
+    return this.track('gc', async () => {
+      const upTo = Math.floor(this.p.now() - this.p.tombstoneGcDelayMs);
+      let total = 0;
+      for (;;) {
+        const n = await this.sql.begin(async (tx) => {
+          const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
+            WITH victims AS (
+              SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}
+              ORDER BY tomb_since LIMIT ${GC_CHUNK} FOR UPDATE SKIP LOCKED),
+            deleted AS (
+              DELETE FROM k2v_item i USING victims v WHERE i.part = v.part AND i.sk = v.sk RETURNING i.bucket)
+            SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`;
+          for (const g of gone) {
+            await tx`
+              INSERT INTO k2v_bucket_items (bucket, node_id, items) VALUES (${g.bucket}, ${nodeToDb(this.nodeId)}, ${-g.n})
+              ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
+          }
+          return gone.reduce((acc, g) => acc + Number(g.n), 0);
+        });
+        total += n;
+        if (n < GC_CHUNK) return total;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.gcTimer);
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.p.writer.drain();
+    await this.p.listener.close();
+    await this.p.node.release();
+    await this.sql.end({ timeout: 5 });
+  }
+
+  private gcTick(): void {
+    if (this.gcRunning || this.closing !== undefined) return;
+    this.gcRunning = true;
+    this.gcOnce()
+      .then(
+        (n) => {
+          if (n > 0) this.p.logger.debug({ removed: n }, 'tombstone GC');
+        },
+        (err: unknown) => this.p.logger.warn({ err }, 'tombstone GC failed'),
+      )
+      .finally(() => {
+        this.gcRunning = false;
+      });
+  }
+
+  private failed(): void {
+    this.lastFailure = Date.now();
+  }
+
+  /** Runs a database operation: refused when closing, bounded in time, failures mapped. */
+  private track<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closing'));
+    const run = (async () => {
+      try {
+        return await op();
+      } catch (err) {
+        const mapped = toStoreError(err, `${what} failed`);
+        if (mapped instanceof StoreError && mapped.code === 'Unavailable') this.failed();
+        throw mapped;
+      }
+    })();
+    return this.tracked(run);
+  }
+
+  private tracked<T>(p: Promise<T>, bound = true): Promise<T> {
+    const bounded = bound ? withDeadline(p, this.p.statementTimeoutMs + 1_000, 'store call') : p;
+    this.inflight.add(p);
+    const forget = (): void => {
+      this.inflight.delete(p);
+    };
+    p.then(forget, forget);
+    return bounded;
+  }
+}
+
+/** Delivers what this server committed to its own subscribers (other servers get it by NOTIFY). */
+export function publishAll(subs: Subscriptions, changes: readonly ItemChange[]): void {
+  for (const c of changes) subs.publish(c);
+}
