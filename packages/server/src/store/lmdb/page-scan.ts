@@ -13,6 +13,12 @@ import { RangeWalker } from '../../k2v/range.js';
 
 /** Entries per page: large enough that the per-page `await` is noise, small enough to stream. */
 export const PAGE_ENTRIES = 256;
+/**
+ * A page also ends once its entries hold this many bytes, so that a scan of large values streams
+ * in bounded memory (ReadBatch answers whole partitions), as a lazy per-entry scan would: a
+ * response stalled by its client holds one page, not 256 values of up to 1 MiB each.
+ */
+export const PAGE_BYTES = 64 * 1024;
 
 const DONE: Promise<IteratorResult<never, undefined>> = Promise.resolve({ done: true, value: undefined });
 
@@ -29,6 +35,8 @@ export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, 
     private readonly map: (e: E) => T,
     private readonly walker: RangeWalker<T>,
     private readonly onEnd: (scan: OpenScan) => void,
+    /** Bytes an entry holds (its stored record), for PAGE_BYTES; undefined: entries are small. */
+    private readonly bytesOf?: (e: T) => number,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -65,7 +73,9 @@ export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, 
     const walker = this.walker;
     const inner = this.inner;
     const map = this.map;
-    while (page.length < PAGE_ENTRIES) {
+    const bytesOf = this.bytesOf;
+    let bytes = 0;
+    while (page.length < PAGE_ENTRIES && bytes < PAGE_BYTES) {
       if (walker.full) {
         this.close();
         break;
@@ -79,8 +89,10 @@ export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, 
       }
       const e = map(r.value);
       const o = walker.offer(e);
-      if (o === 'take') page.push(e);
-      else if (o === 'stop') {
+      if (o === 'take') {
+        page.push(e);
+        if (bytesOf !== undefined) bytes += bytesOf(e);
+      } else if (o === 'stop') {
         this.close();
         break;
       }

@@ -16,6 +16,7 @@ import type { ViewDbs } from './view-dbs.js';
 
 const viewOf = (e: RangeEntry<null, ItemView>): ItemView => e.value;
 const skOf = (v: ItemView): string => v.sk;
+const recordBytes = (v: ItemView): number => v.recordBytes;
 const indexEntryOf = (e: RangeEntry<string, IndexCounts>): IndexEntry => ({ pk: e.key, counts: e.value });
 const pkOf = (e: IndexEntry): string => e.pk;
 
@@ -33,6 +34,7 @@ export function scanItemViews(
     viewOf,
     new RangeWalker(q, skOf, itemFilterOf(q)),
     onEnd,
+    recordBytes,
   );
 }
 

@@ -12,6 +12,7 @@ import { StoreError } from '../../../src/store/errors.js';
 import type { LmdbStore } from '../../../src/store/lmdb/lmdb-store.js';
 import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from '../../../src/store/lmdb/keys.js';
 import { openLmdbStore, type LmdbStoreOptions } from '../../../src/store/lmdb/open-lmdb-store.js';
+import { PAGE_BYTES } from '../../../src/store/lmdb/page-scan.js';
 import type { ItemScanQuery } from '../../../src/store/store.js';
 import { collect, ctOf, listIndex, newBucketId, put, rejectsWith, texts, type SuiteStoreOptions, type StoreUnderTest } from '../store-case-support.js';
 import { runStoreSuite } from '../store.case.js';
@@ -116,6 +117,30 @@ describe('LmdbStore', () => {
       await assert.rejects(store.write(b, [put('ok', 'a', 'v'), put(pk + 'p', 's', 'v')]), RangeError);
       assert.equal(await store.getItem(b, 'ok', 'a'), undefined);
       assert.equal(await store.bucketHasItems(b), false);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends a page at PAGE_BYTES of records, so large values stream in bounded memory', async () => {
+    const dir = await tempDir();
+    const store = await openLmdbStore(options(dir));
+    try {
+      const b = newBucketId();
+      const big = 'x'.repeat(300 * 1024);
+      await store.write(b, Array.from({ length: 12 }, (_, i) => put('p', `k${String(i).padStart(2, '0')}`, i % 3 === 0 ? 'small' : big)));
+      const pages = await store.read(async (snap) => {
+        const out: { n: number; bytes: number; last: number }[] = [];
+        for await (const page of snap.scanItems(b, 'p', { reverse: false })) {
+          const sizes = page.map((v) => v.recordBytes);
+          out.push({ n: page.length, bytes: sizes.reduce((x, y) => x + y, 0), last: sizes.at(-1)! });
+        }
+        return out;
+      });
+      assert.equal(pages.reduce((n, p) => n + p.n, 0), 12);
+      for (const p of pages) assert.ok(p.bytes - p.last < PAGE_BYTES, `a page goes on only while under ${PAGE_BYTES} bytes: ${JSON.stringify(p)}`);
+      assert.ok(pages.length >= 8, `${pages.length} pages`);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
