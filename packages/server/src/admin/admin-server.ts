@@ -5,9 +5,10 @@
  * one handler per endpoint, errors as JSON {code, message, region, path}.
  * The caller attaches the returned handler to a node:http server.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { readBody } from '../http/body.js';
+import { abort, respond, type HttpRequest, type HttpResponse, type ResponseObserver } from '../http/respond.js';
 import { parseJson } from '../http/json-body.js';
 import { splitTarget } from '../http/query.js';
 import type { Store } from '../store/store.js';
@@ -26,67 +27,85 @@ export interface AdminDeps {
   readonly adminToken: string | undefined;
   readonly region: string;
   readonly logger?: Logger;
+  /** Told of every answered request of a routed endpoint (metrics). */
+  readonly observer?: ResponseObserver;
 }
+
+/** The request's state as the error path needs it. */
+interface Pending {
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  readonly extraHeaders: Readonly<Record<string, string>>;
+  readonly startedAt: number;
+  readonly observer: ResponseObserver | undefined;
+  endpoint: string | undefined;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Admin request bodies are small JSON documents. */
 const ADMIN_BODY_LIMIT = 1024 * 1024;
 
-export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type AdminHandler = (req: HttpRequest, res: HttpResponse) => void;
 
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const expectedToken = tokenDigest(deps.adminToken);
   const ctx: AdminContext = { store: deps.store };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
-    serve(req, res, path, query ?? '').catch((err: unknown) => {
+    const p: Pending = { req, res, extraHeaders: NO_HEADERS, startedAt: performance.now(), observer: deps.observer, endpoint: undefined };
+    serve(p, path, query ?? '').catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
       if (response.internal) deps.logger?.error({ err, method: req.method, path }, 'admin request failed');
       else deps.logger?.debug({ method: req.method, path, status: response.status }, 'admin request refused');
       if (res.headersSent) {
-        res.destroy();
+        abort(p);
         return;
       }
-      res.writeHead(response.status, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(response.body),
-        // The rest of an oversized body is not worth reading: close after answering.
-        ...(response.status === 413 ? { Connection: 'close' } : {}),
-      });
-      res.end(response.body);
+      respond(
+        p,
+        response.status,
+        {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(response.body),
+          // The rest of an oversized body is not worth reading: close after answering (HTTP/1).
+          ...(response.status === 413 ? { Connection: 'close' } : {}),
+        },
+        response.body,
+      );
     });
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+  async function serve(p: Pending, path: string, query: string): Promise<void> {
+    const req = p.req;
     const endpoint = routeAdmin(req.method ?? '', path, query);
-    if (endpoint.kind === 'Health') return sendHealth(res, deps.store.healthy());
+    p.endpoint = endpoint.kind;
+    if (endpoint.kind === 'Health') return sendHealth(p, deps.store.healthy());
     checkBearerToken(req.headers.authorization, expectedToken);
-    if (endpoint.kind === 'Options') return sendOptions(res);
+    if (endpoint.kind === 'Options') return sendOptions(p);
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
     const result = await dispatch(ctx, endpoint, body);
     if (result.status === 204) {
-      res.writeHead(204).end();
+      respond(p, 204, {});
       return;
     }
     const json = JSON.stringify(result.json, null, 2);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-    res.end(json);
+    respond(p, 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }, json);
   }
 }
 
-function sendHealth(res: ServerResponse, healthy: boolean): void {
+function sendHealth(p: Pending, healthy: boolean): void {
   const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work\n';
-  res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  respond(p, healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) }, text);
 }
 
 /** As Garage: OPTIONS on any path, once authenticated, lists the methods. */
-function sendOptions(res: ServerResponse): void {
-  res.writeHead(204, {
+function sendOptions(p: Pending): void {
+  respond(p, 204, {
     Allow: 'OPTIONS, GET, POST',
     'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
     'Access-Control-Allow-Origin': '*',
   });
-  res.end();
 }
 
 function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {

@@ -4,7 +4,7 @@
  * permission, then exactly one handler per endpoint; errors become the contract's JSON.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Limits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
@@ -18,7 +18,6 @@ import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
 import { readBody } from './body.js';
-import { endLater } from './end-later.js';
 import { checkPartitionKey, checkSortKey } from './json-body.js';
 import { handleDeleteBatch } from './handlers/delete-batch.js';
 import { handleDeleteItem } from './handlers/delete-item.js';
@@ -31,7 +30,8 @@ import { handleReadBatch } from './handlers/read-batch.js';
 import { handleReadIndex } from './handlers/read-index.js';
 import { handleReadItem } from './handlers/read-item.js';
 import type { PollRegistry } from './poll-registry.js';
-import { headerValue } from './respond.js';
+import { firstValueHeaders } from './request-headers.js';
+import { abort, headerValue, respond, responseGone, type HttpRequest, type HttpResponse, type ResponseObserver } from './respond.js';
 import { splitTarget } from './query.js';
 import { routeParts } from './router.js';
 
@@ -42,36 +42,45 @@ export interface K2vDeps {
   readonly polls: PollRegistry;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Told of every answered request of a routed endpoint (metrics). */
+  readonly observer?: ResponseObserver;
+}
+
+/** The request's state as the error path needs it: filled in as the pipeline learns it. */
+interface Pending {
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  readonly startedAt: number;
+  readonly observer: ResponseObserver | undefined;
+  extraHeaders: Readonly<Record<string, string>>;
+  endpoint: string | undefined;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpResponse) => void {
   const now = deps.now ?? Date.now;
   return (req, res) => {
     const target = req.url ?? '/';
     const { path, query } = splitTarget(target);
-    let extraHeaders = NO_HEADERS;
-    handle(req, res, path, query ?? '', (h) => (extraHeaders = h)).catch((err: unknown) => {
-      sendError(deps, req, res, path, extraHeaders, err);
+    const p: Pending = { req, res, startedAt: performance.now(), observer: deps.observer, extraHeaders: NO_HEADERS, endpoint: undefined };
+    handle(p, path, query ?? '').catch((err: unknown) => {
+      sendError(deps, p, path, err);
     });
   };
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    rawPath: string,
-    rawQuery: string,
-    setExtra: (h: Readonly<Record<string, string>>) => void,
-  ): Promise<void> {
+  async function handle(p: Pending, rawPath: string, rawQuery: string): Promise<void> {
+    const { req, res } = p;
+    const setExtra = (h: Readonly<Record<string, string>>) => (p.extraHeaders = h);
     const ep = routeParts(req.method ?? '', rawPath, rawQuery);
+    p.endpoint = ep.kind;
     if ('pk' in ep) checkPartitionKey(ep.pk, deps.limits);
     if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;
     if (ep.kind === 'Options') {
-      handleOptions({ req, res, extraHeaders: NO_HEADERS }, meta, ep.bucket);
+      handleOptions(p, meta, ep.bucket);
       return;
     }
     // CORS headers go on every response to a matching Origin, errors included, so they are
@@ -86,7 +95,7 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
 
     // Every signature check that does not need the body runs before it is read.
     const pending = beginVerification(
-      { method: req.method ?? '', rawPath, rawQuery, headers: req.headersDistinct },
+      { method: req.method ?? '', rawPath, rawQuery, headers: firstValueHeaders(req) },
       { region: deps.region, now, lookupSecret: (id: string) => meta.getKey(id)?.secret },
     );
     const body = await readBody(req, ep.kind === 'InsertItem' ? deps.limits.maxValueBytes : deps.limits.maxBatchBodyBytes);
@@ -107,6 +116,9 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     const ctx: HandlerContext = {
       req,
       res,
+      startedAt: p.startedAt,
+      observer: p.observer,
+      endpoint: ep.kind,
       store: deps.store,
       limits: deps.limits,
       polls: deps.polls,
@@ -157,14 +169,8 @@ function run(ctx: HandlerContext, ep: Endpoint): Promise<void> | void {
   }
 }
 
-function sendError(
-  deps: K2vDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-  extraHeaders: Readonly<Record<string, string>>,
-  err: unknown,
-): void {
+function sendError(deps: K2vDeps, p: Pending, path: string, err: unknown): void {
+  const { req, res } = p;
   const e = toK2vError(err);
   if (e.code === 'InternalError') {
     deps.logger.error({ err, method: req.method, path }, 'request failed');
@@ -175,18 +181,19 @@ function sendError(
     deps.logger.warn({ method: req.method, path, reason }, 'request refused: service unavailable');
   }
   if (res.headersSent) {
-    // A streamed response cannot change its status any more: cut it so the client sees a
-    // truncated body rather than a valid-looking one.
-    res.destroy();
+    // A streamed response cannot change its status any more.
+    abort(p);
     return;
   }
-  if (res.destroyed) return;
+  if (responseGone(res)) return;
   const body = errorBody(e, deps.region, path);
-  for (const k in extraHeaders) res.setHeader(k, extraHeaders[k]!);
-  // The rest of an oversized body is not worth reading: close the connection after answering.
-  if (e.code === 'PayloadTooLarge') res.setHeader('connection', 'close');
-  res.writeHead(STATUS[e.code], { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
-  endLater(res, body);
+  respond(p, STATUS[e.code], {
+    // The rest of an oversized body is not worth reading: close the connection after answering
+    // (HTTP/1 only; the sink leaves it out on HTTP/2, where the stream alone ends).
+    ...(e.code === 'PayloadTooLarge' ? { connection: 'close' } : {}),
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  }, body);
   // An unread request body (an early 4xx) must not be parsed as the next request.
   if (!req.complete) req.resume();
 }

@@ -10,10 +10,9 @@ import type { ItemView } from '../../store/item-view.js';
 import type { Snapshot } from '../../store/store.js';
 import { parseReadBatchQuery, rangeOf, type ReadBatchQuery } from '../batch-query.js';
 import type { HandlerContext } from '../context.js';
-import { endLater } from '../end-later.js';
 import { asArray, parseJson } from '../json-body.js';
 import { JsonOut } from '../json-out.js';
-import { JSON_TYPE, writeChunk } from '../respond.js';
+import { beginStream, JSON_TYPE } from '../respond.js';
 
 /** Flush the response in chunks of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -24,9 +23,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
   const queries = asArray(parseJson(ctx.body), 'queries', ctx.limits).map((q) => parseReadBatchQuery(q, ctx.limits));
   const snap = ctx.store.snapshot();
   try {
-    const res = ctx.res;
-    for (const k in ctx.extraHeaders) res.setHeader(k, ctx.extraHeaders[k]!);
-    res.writeHead(200, { 'content-type': JSON_TYPE });
+    const res = beginStream(ctx, 200, { 'content-type': JSON_TYPE });
     const out = new JsonOut(RESPONSE_BYTES);
     out.text('[');
     for (let i = 0; i < queries.length; i++) {
@@ -39,7 +36,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
         out.item(r.value, first);
         first = false;
         if (out.chars >= CHUNK) {
-          const wait = writeChunk(res, out.take());
+          const wait = res.write(out.take());
           if (wait !== undefined) await wait;
         }
         r = walk.next();
@@ -47,7 +44,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
       out.text(`],"more":${r.value.more},"nextStart":${JSON.stringify(r.value.nextStart)}}`);
     }
     out.text(']');
-    endLater(res, out.take());
+    res.end(out.take());
   } finally {
     snap.close();
   }
