@@ -1,7 +1,8 @@
 /**
  * The admin HTTP API, compatible with Garage's admin API v1 for keys and buckets
  * (doc/api/garage-admin-v1.yml): route (unknown -> 400, before any token check, as Garage),
- * `GET /health` without a token, bearer token for everything else, JSON body (1 MiB at most),
+ * `GET /health` without a token, `GET /metrics` with the metrics token when one is set (open
+ * without one, as Garage), the admin token for everything else, JSON body (1 MiB at most),
  * one handler per endpoint, errors as JSON {code, message, region, path}.
  * The caller attaches the returned handler to a node:http server.
  */
@@ -17,7 +18,7 @@ import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
 import type { AdminContext, AdminResult } from './context.js';
-import { toErrorResponse } from './errors.js';
+import { badRequest, toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
 import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
 
@@ -29,7 +30,21 @@ export interface AdminDeps {
   readonly logger?: Logger;
   /** Told of every answered request of a routed endpoint (metrics). */
   readonly observer?: ResponseObserver;
+  /** `GET /metrics`; undefined: 404-like refusal (no metrics in this server). */
+  readonly metrics?: MetricsSource;
+  /** Bearer token of `GET /metrics`; undefined: open, as in Garage. */
+  readonly metricsToken?: string | undefined;
+  /** What `GET /health` says; default: the store's `healthy()`. */
+  readonly health?: () => HealthReport;
 }
+
+export interface MetricsSource {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** `ok: false` answers 503 with the reason (one line for an operator reading a load balancer's log). */
+export type HealthReport = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** The request's state as the error path needs it. */
 interface Pending {
@@ -50,6 +65,8 @@ export type AdminHandler = (req: HttpRequest, res: HttpResponse) => void;
 
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const expectedToken = tokenDigest(deps.adminToken);
+  const metricsToken = tokenDigest(deps.metricsToken);
+  const health = deps.health ?? ((): HealthReport => (deps.store.healthy() ? { ok: true } : { ok: false, reason: STORE_UNAVAILABLE }));
   const ctx: AdminContext = { store: deps.store };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
@@ -80,7 +97,11 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     const req = p.req;
     const endpoint = routeAdmin(req.method ?? '', path, query);
     p.endpoint = endpoint.kind;
-    if (endpoint.kind === 'Health') return sendHealth(p, deps.store.healthy());
+    if (endpoint.kind === 'Health') return sendHealth(p, health());
+    if (endpoint.kind === 'Metrics') {
+      if (metricsToken !== undefined) checkBearerToken(req.headers.authorization, metricsToken);
+      return sendMetrics(p, deps.metrics);
+    }
     checkBearerToken(req.headers.authorization, expectedToken);
     if (endpoint.kind === 'Options') return sendOptions(p);
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
@@ -94,9 +115,17 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   }
 }
 
-function sendHealth(p: Pending, healthy: boolean): void {
-  const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work\n';
-  respond(p, healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) }, text);
+export const STORE_UNAVAILABLE = 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work';
+
+function sendHealth(p: Pending, report: HealthReport): void {
+  const text = report.ok ? 'K2V server is fully operational\n' : `${report.reason}\n`;
+  respond(p, report.ok ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) }, text);
+}
+
+async function sendMetrics(p: Pending, metrics: MetricsSource | undefined): Promise<void> {
+  if (metrics === undefined) throw badRequest('this server has no metrics');
+  const text = await metrics.render();
+  respond(p, 200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text) }, text);
 }
 
 /** As Garage: OPTIONS on any path, once authenticated, lists the methods. */
@@ -108,7 +137,7 @@ function sendOptions(p: Pending): void {
   });
 }
 
-function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
+function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Metrics' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
   switch (ep.kind) {
     case 'ListKeys':
       return handleListKeys(ctx);

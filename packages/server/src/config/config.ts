@@ -11,6 +11,8 @@ export interface ServerConfig {
   readonly adminBind: string;
   /** Bearer token of the admin API; undefined -> every admin route but /health answers 403. */
   readonly adminToken: string | undefined;
+  /** Bearer token of the admin API's `GET /metrics`; undefined -> /metrics is open (as in Garage). */
+  readonly metricsToken?: string | undefined;
   /** SigV4 region (credential scope). */
   readonly region: string;
   /** How long an item must stay tombstone-only before it is garbage-collected, ms. */
@@ -28,6 +30,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   k2vBind: '127.0.0.1:3904',
   adminBind: '127.0.0.1:3903',
   adminToken: undefined,
+  metricsToken: undefined,
   region: 'garage',
   tombstoneGcDelayMs: 24 * 3600 * 1000,
   limits: DEFAULT_LIMITS,

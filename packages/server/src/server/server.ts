@@ -10,7 +10,9 @@ import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
 import { parseBindAddress } from './bind-address.js';
+import { healthCheck } from './health.js';
 import { createGuardedServer } from './http-guards.js';
+import { createServerMetrics } from './metrics.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
 /** A start-up failure the CLI reports as one clear line (exit 1). */
@@ -22,18 +24,32 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   const log = logger ?? pino({ level: config.logLevel });
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
+  const metrics = createServerMetrics();
   const store = await openLmdbStore({
     dataDir: config.dataDir,
     mapSizeBytes: config.mapSizeBytes,
     tombstoneGcDelayMs: config.tombstoneGcDelayMs,
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
+    observer: metrics.store,
   });
   const polls = new PollRegistry();
-  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log });
-  const adminHandler = createAdminHandler({ store, adminToken: config.adminToken, region: config.region, logger: log });
+  metrics.trackPolls(() => polls.size);
+  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log, observer: metrics.k2v });
+  const adminHandler = createAdminHandler({
+    store,
+    adminToken: config.adminToken,
+    region: config.region,
+    logger: log,
+    observer: metrics.admin,
+    metrics,
+    metricsToken: config.metricsToken,
+    health: healthCheck(store, config.dataDir),
+  });
   const k2vServer = createGuardedServer(k2vHandler, config.connections, config.region, log, 'K2V');
   const adminServer = createGuardedServer(adminHandler, config.connections, config.region, log, 'admin');
+  metrics.trackListener('k2v', k2vServer);
+  metrics.trackListener('admin', adminServer);
   let k2v: BoundAddress;
   let admin: BoundAddress;
   try {
