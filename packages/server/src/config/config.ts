@@ -3,12 +3,22 @@
  */
 import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type Limits } from './limits.js';
 
+/** A PEM certificate (chain) and its private key, read at start and again on reload (SIGHUP). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 export interface ServerConfig {
   readonly dataDir: string;
   /** host:port of the K2V API; port 0 picks a free port (tests). */
   readonly k2vBind: string;
   /** host:port of the admin API. */
   readonly adminBind: string;
+  /** HTTPS (HTTP/2 by ALPN, HTTP/1.1 beside it) on the K2V listener; undefined: plain HTTP/1.1. */
+  readonly k2vTls?: TlsFiles | undefined;
+  /** The same for the admin listener. */
+  readonly adminTls?: TlsFiles | undefined;
   /** Bearer token of the admin API; undefined -> every admin route but /health answers 403. */
   readonly adminToken: string | undefined;
   /** Bearer token of the admin API's `GET /metrics`; undefined -> /metrics is open (as in Garage). */
