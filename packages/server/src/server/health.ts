@@ -13,11 +13,11 @@ import type { Store } from '../store/store.js';
  */
 export const DISK_FULL_BYTES = 1024 * 1024;
 
-export function healthCheck(store: Store, dataDir: string): () => HealthReport {
+export function healthCheck(store: Store, dataDir: string, fullBelowBytes = DISK_FULL_BYTES): () => HealthReport {
   return () => {
     if (!store.healthy()) return { ok: false, reason: STORE_UNAVAILABLE };
     const free = freeBytes(dataDir);
-    if (free !== undefined && free < DISK_FULL_BYTES) {
+    if (free !== undefined && free < fullBelowBytes) {
       return { ok: false, reason: `K2V server disk is full (${free} bytes free on the data directory's file system): writes fail; reads may still work` };
     }
     return { ok: true };
