@@ -31,7 +31,7 @@ import { handleReadIndex } from './handlers/read-index.js';
 import { handleReadItem } from './handlers/read-item.js';
 import type { PollRegistry } from './poll-registry.js';
 import { firstValueHeaders } from './request-headers.js';
-import { abort, headerValue, respond, responseGone, type HttpRequest, type HttpResponse, type ResponseObserver } from './respond.js';
+import { abort, discardBody, headerValue, respond, responseGone, type HttpRequest, type HttpResponse, type ResponseObserver } from './respond.js';
 import { splitTarget } from './query.js';
 import { routeParts } from './router.js';
 
@@ -195,5 +195,5 @@ function sendError(deps: K2vDeps, p: Pending, path: string, err: unknown): void 
     'content-length': String(Buffer.byteLength(body)),
   }, body);
   // An unread request body (an early 4xx) must not be parsed as the next request.
-  if (!req.complete) req.resume();
+  discardBody(p);
 }

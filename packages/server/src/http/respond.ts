@@ -6,7 +6,7 @@
  * answered request to the listener's observer (metrics, by endpoint and status).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Http2ServerResponse, type Http2ServerRequest } from 'node:http2';
+import { constants, Http2ServerResponse, type Http2ServerRequest } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { K2vError } from '../k2v/errors.js';
 import { endLater } from './end-later.js';
@@ -43,6 +43,19 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 /** True for a request that arrived over HTTP/2. */
 export function isHttp2(res: HttpResponse): res is Http2ServerResponse {
   return res instanceof Http2ServerResponse;
+}
+
+/**
+ * After an early answer (an error before the body was read): the rest of the request body must
+ * not be taken for the next request on HTTP/1, so it is read and dropped; on HTTP/2 the stream
+ * is reset with NO_ERROR once the answer is out, which tells the client to stop sending
+ * (RFC 9113 8.1) without touching the connection's other streams.
+ */
+export function discardBody(ex: Exchange): void {
+  const { req, res } = ex;
+  if (req.complete) return;
+  if (isHttp2(res)) res.once('finish', () => res.stream.close(constants.NGHTTP2_NO_ERROR));
+  else req.resume();
 }
 
 /** True once the response can no longer be written (the client went away, or it was cut). */

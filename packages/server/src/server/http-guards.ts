@@ -6,7 +6,7 @@
  * still being prepared on the same connection).
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
-import { Http2ServerRequest, type Http2SecureServer } from 'node:http2';
+import { Http2ServerRequest, Http2ServerResponse, type Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import type { ConnectionLimits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
 import { answerClientError } from '../http/client-error.js';
 import { errorBody } from '../http/errors.js';
+import { respond } from '../http/respond.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -97,8 +98,13 @@ export function guardServer<S extends Server | Http2SecureServer>(
   if (limits.maxConnectionsPerIp > 0) capPerAddress(server, limits.maxConnectionsPerIp, warn);
   // Garage (hyper) ignores expectations it does not know; node would answer a bare 417.
   server.on('checkExpectation', tracked);
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage | Http2ServerRequest, socket: Duplex | Http2ServerResponse) => {
     const body = errorBody(new K2vError('InvalidRequest', 'unknown method: CONNECT'), region, pathOf(req.url ?? ''));
+    if (socket instanceof Http2ServerResponse) {
+      // On HTTP/2, CONNECT is a stream of its own: answered there, the connection stays.
+      respond({ req, res: socket, extraHeaders: {} }, 400, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body);
+      return;
+    }
     socket.on('error', () => socket.destroy());
     socket.end(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n' +

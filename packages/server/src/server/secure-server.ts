@@ -27,7 +27,7 @@ import type { TlsFiles } from '../config/config.js';
 import type { ConnectionLimits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
 import { errorBody } from '../http/errors.js';
-import { respond } from '../http/respond.js';
+import { discardBody, respond } from '../http/respond.js';
 import { guardServer, httpServerOptions } from './http-guards.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -97,14 +97,21 @@ export function createSecureListener(
       refuse(res, 431, 'request headers too large', req.url);
       return;
     }
-    const timer = setTimeout(() => {
-      if (req.complete) return;
-      if (res.headersSent) res.stream.close();
-      else refuse(res, 408, 'request not received in time', req.url);
-    }, limits.requestTimeoutMs);
-    const clear = () => clearTimeout(timer);
-    req.once('end', clear);
-    res.once('close', clear);
+    // A request without a body is complete with its HEADERS frame (a long poll may then wait far
+    // longer than the request timeout); one with a body must deliver it in time.
+    if (!req.stream.endAfterHeaders) {
+      const timer = setTimeout(() => {
+        if (req.readableEnded) return;
+        if (res.headersSent) res.stream.close();
+        else {
+          refuse(res, 408, 'request not received in time', req.url);
+          discardBody({ req, res, extraHeaders: {} });
+        }
+      }, limits.requestTimeoutMs);
+      const clear = () => clearTimeout(timer);
+      req.once('end', clear);
+      res.once('close', clear);
+    }
     handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
   };
 

@@ -17,6 +17,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import aws4 from 'aws4';
 import type { TlsFiles } from '../../src/config/config.js';
+import { DEFAULT_CONNECTION_LIMITS } from '../../src/config/limits.js';
 import { b64, enc, startTestServer, uniquePk, type TestServer } from './harness.js';
 import { eventually, openWaiters, within } from './support-http.js';
 
@@ -308,6 +309,74 @@ describe('K2V over HTTPS: HTTP/1.1 and HTTP/2', { skip }, () => {
       assert.deepEqual(JSON.parse(get.body.toString()), [b64('before')]);
     } finally {
       session.close();
+    }
+  });
+});
+
+describe('HTTP/2 request timeout (1 s here)', { skip }, () => {
+  let dir: string;
+  let cert: Cert;
+  let ts: TestServer;
+  const port = () => ts.server.k2v.port;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'k2v-tls-timeout-'));
+    cert = makeCert(dir, 'timeouts');
+    ts = await startTestServer({
+      k2vTls: { certFile: cert.certFile, keyFile: cert.keyFile },
+      connections: { ...DEFAULT_CONNECTION_LIMITS, headersTimeoutMs: 1_000, requestTimeoutMs: 1_000 },
+    });
+  });
+
+  after(async () => {
+    await ts?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a long poll outlives it (its request was complete with its headers); a body that stalls gets 408', async () => {
+    const session = http2.connect(`https://127.0.0.1:${port()}`, { ca: cert.pem });
+    try {
+      const pk = uniquePk('h2-timeouts');
+      const p = `/${ts.bucket}/${enc(pk)}?sort_key=t`;
+      const v = Buffer.from('v');
+      assert.equal((await h2request(session, 'PUT', p, sign(ts, port(), 'PUT', p, v), v)).status, 204);
+      const token = String((await h2request(session, 'GET', p, sign(ts, port(), 'GET', p, undefined))).headers['x-garage-causality-token']);
+      const poll = `${p}&causality_token=${token}&timeout=2`;
+      const idle = await within(h2request(session, 'GET', poll, sign(ts, port(), 'GET', poll, undefined)), 10_000, 'poll');
+      assert.equal(idle.status, 304, 'the poll timed out by its own timeout, not by the request timeout');
+
+      // Half a body, then nothing: 408 with the contract's JSON on that stream.
+      const body = Buffer.from('0123456789');
+      const headers = sign(ts, port(), 'PUT', p, body);
+      const { host, ...rest } = headers;
+      const stalled = await within(
+        new Promise<Reply>((resolve, reject) => {
+          const req = session.request({ ':method': 'PUT', ':path': p, ':authority': host ?? '', ...rest });
+          const chunks: Buffer[] = [];
+          let head: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader = {};
+          req.on('response', (h) => (head = h));
+          req.on('data', (c: Buffer) => chunks.push(c));
+          req.on('end', () => resolve({ status: Number(head[':status']), headers: head, body: Buffer.concat(chunks) }));
+          req.on('error', reject);
+          req.write(body.subarray(0, 5));
+        }),
+        10_000,
+        'stalled upload',
+      );
+      assert.equal(stalled.status, 408);
+      assert.equal(JSON.parse(stalled.body.toString()).code, 'InvalidRequest');
+
+      // CONNECT on HTTP/2 is a stream of its own: 400 JSON, the connection stays.
+      const connect = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ':method': 'CONNECT', ':authority': 'example.com:443' });
+        req.on('response', (h) => resolve(Number(h[':status'])));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(connect, 400);
+      assert.equal((await h2request(session, 'GET', p, sign(ts, port(), 'GET', p, undefined))).status, 200, 'the session survives');
+    } finally {
+      session.destroy();
     }
   });
 });
