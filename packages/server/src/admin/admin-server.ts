@@ -1,13 +1,15 @@
 /**
  * The admin HTTP API, compatible with Garage's admin API v1 for keys and buckets
  * (doc/api/garage-admin-v1.yml): route (unknown -> 400, before any token check, as Garage),
- * `GET /health` without a token, bearer token for everything else, JSON body (1 MiB at most),
+ * `GET /health` without a token, `GET /metrics` with the metrics token when one is set (open
+ * without one, as Garage), the admin token for everything else, JSON body (1 MiB at most),
  * one handler per endpoint, errors as JSON {code, message, region, path}.
  * The caller attaches the returned handler to a node:http server.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { readBody } from '../http/body.js';
+import { abort, respond, type HttpRequest, type HttpResponse, type ResponseObserver } from '../http/respond.js';
 import { parseJson } from '../http/json-body.js';
 import { splitTarget } from '../http/query.js';
 import type { Store } from '../store/store.js';
@@ -16,7 +18,7 @@ import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
 import type { AdminContext, AdminResult } from './context.js';
-import { toErrorResponse } from './errors.js';
+import { badRequest, toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
 import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
 
@@ -26,74 +28,118 @@ export interface AdminDeps {
   readonly adminToken: string | undefined;
   readonly region: string;
   readonly logger?: Logger;
+  /** Told of every answered request of a routed endpoint (metrics). */
+  readonly observer?: ResponseObserver;
+  /** `GET /metrics`; undefined: 404-like refusal (no metrics in this server). */
+  readonly metrics?: MetricsSource;
+  /** Bearer token of `GET /metrics`; undefined: open, as in Garage. */
+  readonly metricsToken?: string | undefined;
+  /** What `GET /health` says; default: the store's `healthy()`. */
+  readonly health?: () => HealthReport;
 }
+
+export interface MetricsSource {
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+/** `ok: false` answers 503 with the reason (one line for an operator reading a load balancer's log). */
+export type HealthReport = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** The request's state as the error path needs it. */
+interface Pending {
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  readonly extraHeaders: Readonly<Record<string, string>>;
+  readonly startedAt: number;
+  readonly observer: ResponseObserver | undefined;
+  endpoint: string | undefined;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Admin request bodies are small JSON documents. */
 const ADMIN_BODY_LIMIT = 1024 * 1024;
 
-export type AdminHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type AdminHandler = (req: HttpRequest, res: HttpResponse) => void;
 
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const expectedToken = tokenDigest(deps.adminToken);
+  const metricsToken = tokenDigest(deps.metricsToken);
+  const health = deps.health ?? ((): HealthReport => (deps.store.healthy() ? { ok: true } : { ok: false, reason: STORE_UNAVAILABLE }));
   const ctx: AdminContext = { store: deps.store };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
-    const state: { endpoint?: AdminEndpoint['kind'] } = {};
-    serve(req, res, path, query ?? '', state).catch((err: unknown) => {
+    const p: Pending = { req, res, extraHeaders: NO_HEADERS, startedAt: performance.now(), observer: deps.observer, endpoint: undefined };
+    serve(p, path, query ?? '').catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
       // One line per failed request; never the token (nor the query, which may name a key).
-      const line = { endpoint: state.endpoint, status: response.status, code: response.code, message: response.message, method: req.method, path };
+      const line = { endpoint: p.endpoint, status: response.status, code: response.code, message: response.message, method: req.method, path };
       if (response.internal) deps.logger?.error({ ...line, err }, 'admin request failed');
       else deps.logger?.warn(line, 'admin request failed');
       if (res.headersSent) {
-        res.destroy();
+        abort(p);
         return;
       }
-      res.writeHead(response.status, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(response.body),
-        // The rest of an oversized body is not worth reading: close after answering.
-        ...(response.status === 413 ? { Connection: 'close' } : {}),
-      });
-      res.end(response.body);
+      respond(
+        p,
+        response.status,
+        {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(response.body),
+          // The rest of an oversized body is not worth reading: close after answering (HTTP/1).
+          ...(response.status === 413 ? { Connection: 'close' } : {}),
+        },
+        response.body,
+      );
     });
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, path: string, query: string, state: { endpoint?: AdminEndpoint['kind'] }): Promise<void> {
+  async function serve(p: Pending, path: string, query: string): Promise<void> {
+    const req = p.req;
     const endpoint = routeAdmin(req.method ?? '', path, query);
-    state.endpoint = endpoint.kind;
-    if (endpoint.kind === 'Health') return sendHealth(res, deps.store.healthy());
+    p.endpoint = endpoint.kind;
+    if (endpoint.kind === 'Health') return sendHealth(p, health());
+    if (endpoint.kind === 'Metrics') {
+      if (metricsToken !== undefined) checkBearerToken(req.headers.authorization, metricsToken);
+      return sendMetrics(p, deps.metrics);
+    }
     checkBearerToken(req.headers.authorization, expectedToken);
-    if (endpoint.kind === 'Options') return sendOptions(res);
+    if (endpoint.kind === 'Options') return sendOptions(p);
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
     const result = await dispatch(ctx, endpoint, body);
     if (result.status === 204) {
-      res.writeHead(204).end();
+      respond(p, 204, {});
       return;
     }
     const json = JSON.stringify(result.json, null, 2);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) });
-    res.end(json);
+    respond(p, 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }, json);
   }
 }
 
-function sendHealth(res: ServerResponse, healthy: boolean): void {
-  const text = healthy ? 'K2V server is fully operational\n' : 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work\n';
-  res.writeHead(healthy ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+export const STORE_UNAVAILABLE = 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work';
+
+function sendHealth(p: Pending, report: HealthReport): void {
+  const text = report.ok ? 'K2V server is fully operational\n' : `${report.reason}\n`;
+  respond(p, report.ok ? 200 : 503, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) }, text);
+}
+
+async function sendMetrics(p: Pending, metrics: MetricsSource | undefined): Promise<void> {
+  if (metrics === undefined) throw badRequest('this server has no metrics');
+  const text = await metrics.render();
+  respond(p, 200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text) }, text);
 }
 
 /** As Garage: OPTIONS on any path, once authenticated, lists the methods. */
-function sendOptions(res: ServerResponse): void {
-  res.writeHead(204, {
+function sendOptions(p: Pending): void {
+  respond(p, 204, {
     Allow: 'OPTIONS, GET, POST',
     'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
     'Access-Control-Allow-Origin': '*',
   });
-  res.end();
 }
 
-function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
+function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Metrics' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
   switch (ep.kind) {
     case 'ListKeys':
       return handleListKeys(ctx);

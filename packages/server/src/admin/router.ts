@@ -10,6 +10,7 @@ import { badRequest } from './errors.js';
 export type AdminEndpoint =
   | { kind: 'Options' }
   | { kind: 'Health' }
+  | { kind: 'Metrics' }
   | { kind: 'ListKeys' }
   | { kind: 'GetKeyInfo'; id: string | undefined; search: string | undefined; showSecretKey: boolean }
   | { kind: 'CreateKey' }
@@ -74,6 +75,7 @@ interface Rule {
 const RULES: readonly Rule[] = [
   { method: 'OPTIONS', path: undefined, build: () => ({ kind: 'Options' }) },
   { method: 'GET', path: '/health', build: () => ({ kind: 'Health' }) },
+  { method: 'GET', path: '/metrics', build: () => ({ kind: 'Metrics' }) },
   { method: 'GET', path: '/v1/key', when: 'id', build: getKeyInfo },
   { method: 'GET', path: '/v1/key', when: 'search', build: getKeyInfo },
   { method: 'POST', path: '/v1/key', when: 'id', build: (q) => ({ kind: 'UpdateKey', id: q.req('id') }) },

@@ -8,6 +8,12 @@ import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS, type ConnectionLimits, type 
 export type DbEngine = 'lmdb' | 'postgres';
 export type LogFormat = 'json' | 'pretty';
 
+/** A PEM certificate (chain) and its private key, read at start and again on reload (SIGHUP). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 export interface ServerConfig {
   readonly dbEngine: DbEngine;
   readonly dataDir: string;
@@ -17,6 +23,10 @@ export interface ServerConfig {
   readonly k2vBind: string;
   /** Same forms as `k2vBind`. */
   readonly adminBind: string;
+  /** HTTPS (HTTP/2 by ALPN, HTTP/1.1 beside it) on the K2V listener; undefined: plain HTTP/1.1. */
+  readonly k2vTls?: TlsFiles | undefined;
+  /** The same for the admin listener. */
+  readonly adminTls?: TlsFiles | undefined;
   /** Bearer token of the admin API; undefined -> every admin route but /health answers 403. */
   readonly adminToken: string | undefined;
   /** Bearer token of `GET /metrics` on the admin listener; undefined -> open. */

@@ -1,8 +1,9 @@
 /**
  * Reading a request body with a size limit (contract section 5, PayloadTooLarge).
  */
-import type { IncomingMessage } from 'node:http';
+import { Http2ServerRequest } from 'node:http2';
 import { K2vError } from '../k2v/errors.js';
+import type { HttpRequest } from './respond.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -10,16 +11,12 @@ const EMPTY = Buffer.alloc(0);
  * Reads the whole body, refusing more than `limit` bytes: a declared Content-Length over the
  * limit is refused before anything is read, a body that grows past it as soon as it does.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: HttpRequest, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(tooLarge(limit));
   }
-  // No Content-Length (or 0) and no Transfer-Encoding: the request has no body (RFC 9112 6.3),
-  // nothing to wait for (most K2V reads); node discards the empty stream after the response.
-  if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) {
-    return Promise.resolve(EMPTY);
-  }
+  if (hasNoBody(req, declared)) return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -52,6 +49,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
+}
+
+/**
+ * HTTP/1: no Content-Length (or 0) and no Transfer-Encoding means no body (RFC 9112 6.3), nothing
+ * to wait for (most K2V reads); node discards the empty stream after the response. HTTP/2 has no
+ * Transfer-Encoding and a body may come without Content-Length: there, only a HEADERS frame that
+ * ended the stream says so (RFC 9113 8.1).
+ */
+function hasNoBody(req: HttpRequest, declared: string | undefined): boolean {
+  if (req instanceof Http2ServerRequest) return req.stream.endAfterHeaders || declared === '0';
+  return (declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined;
 }
 
 function tooLarge(limit: number): K2vError {

@@ -1,13 +1,12 @@
 /**
  * The `X-Garage-Causality-Token` request header of InsertItem and DeleteItem.
  */
-import type { IncomingMessage } from 'node:http';
 import { decodeCausalityToken } from '../k2v/causality-token.js';
 import type { VectorClock } from '../k2v/dvvs.js';
 import { K2vError } from '../k2v/errors.js';
-import { headerValue, TOKEN_HEADER } from './respond.js';
+import { headerValue, TOKEN_HEADER, type HttpRequest } from './respond.js';
 
-export function causalityHeader(req: IncomingMessage): VectorClock | undefined {
+export function causalityHeader(req: HttpRequest): VectorClock | undefined {
   const raw = headerValue(req.headers, TOKEN_HEADER);
   if (raw === undefined) return undefined;
   const ctx = decodeCausalityToken(raw.trim());

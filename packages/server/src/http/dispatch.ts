@@ -4,7 +4,7 @@
  * permission, then exactly one handler per endpoint; errors become the contract's JSON.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Limits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
@@ -18,7 +18,6 @@ import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
 import { readBody } from './body.js';
-import { endLater } from './end-later.js';
 import { checkPartitionKey, checkSortKey } from './json-body.js';
 import { handleDeleteBatch } from './handlers/delete-batch.js';
 import { handleDeleteItem } from './handlers/delete-item.js';
@@ -31,7 +30,8 @@ import { handleReadBatch } from './handlers/read-batch.js';
 import { handleReadIndex } from './handlers/read-index.js';
 import { handleReadItem } from './handlers/read-item.js';
 import type { PollRegistry } from './poll-registry.js';
-import { headerValue } from './respond.js';
+import { firstValueHeaders } from './request-headers.js';
+import { abort, discardBody, headerValue, respond, responseGone, type HttpRequest, type HttpResponse, type ResponseObserver } from './respond.js';
 import { splitTarget } from './query.js';
 import { routeParts } from './router.js';
 
@@ -42,31 +42,46 @@ export interface K2vDeps {
   readonly polls: PollRegistry;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Told of every answered request of a routed endpoint (metrics). */
+  readonly observer?: ResponseObserver;
+}
+
+/** The request's state as the error path needs it: filled in as the pipeline learns it. */
+interface Pending {
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  readonly startedAt: number;
+  readonly observer: ResponseObserver | undefined;
+  extraHeaders: Readonly<Record<string, string>>;
+  endpoint: string | undefined;
+  /** The access key id the request claims (for the failure log line; never its secret). */
+  keyId: string | undefined;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpResponse) => void {
   const now = deps.now ?? Date.now;
   return (req, res) => {
     const target = req.url ?? '/';
     const { path, query } = splitTarget(target);
-    const state: RequestState = { extraHeaders: NO_HEADERS, endpoint: undefined, keyId: undefined };
-    handle(req, res, path, query ?? '', state).catch((err: unknown) => {
-      sendError(deps, req, res, path, state, err);
+    const p: Pending = { req, res, startedAt: performance.now(), observer: deps.observer, extraHeaders: NO_HEADERS, endpoint: undefined, keyId: undefined };
+    handle(p, path, query ?? '').catch((err: unknown) => {
+      sendError(deps, p, path, err);
     });
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string, state: RequestState): Promise<void> {
+  async function handle(p: Pending, rawPath: string, rawQuery: string): Promise<void> {
+    const { req, res } = p;
     const ep = routeParts(req.method ?? '', rawPath, rawQuery);
-    state.endpoint = ep.kind;
+    p.endpoint = ep.kind;
     if ('pk' in ep) checkPartitionKey(ep.pk, deps.limits);
     if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;
     if (ep.kind === 'Options') {
-      handleOptions({ req, res, extraHeaders: NO_HEADERS }, meta, ep.bucket);
+      handleOptions(p, meta, ep.bucket);
       return;
     }
     // CORS headers go on every response to a matching Origin, errors included, so they are
@@ -77,15 +92,15 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
       const rules = meta.getBucket(bucketId)?.corsRules;
       return rules === undefined || rules.length === 0 ? NO_HEADERS : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;
     };
-    state.extraHeaders = corsFor(origin === undefined ? undefined : meta.resolveGlobalAlias(ep.bucket));
+    p.extraHeaders = corsFor(origin === undefined ? undefined : meta.resolveGlobalAlias(ep.bucket));
 
     // Every signature check that does not need the body runs before it is read.
     const pending = beginVerification(
-      { method: req.method ?? '', rawPath, rawQuery, headers: req.headersDistinct },
+      { method: req.method ?? '', rawPath, rawQuery, headers: firstValueHeaders(req) },
       { region: deps.region, now, lookupSecret: (id: string) => meta.getKey(id)?.secret },
     );
     // The key the request claims, before its signature is checked: named in the failure's log line.
-    state.keyId = pending.accessKeyId;
+    p.keyId = pending.accessKeyId;
     const body = await readBody(req, ep.kind === 'InsertItem' ? deps.limits.maxValueBytes : deps.limits.maxBatchBodyBytes);
     const hash = () => (body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex'));
     const verified = pending.complete(pending.needsBodyHash ? hash() : undefined);
@@ -97,13 +112,16 @@ export function createK2vHandler(deps: K2vDeps): (req: IncomingMessage, res: Ser
     const bucketId = bucket.id;
     // Again after authentication: a bucket reached through a local alias has rules of its own.
     const extraHeaders = corsFor(bucketId);
-    state.extraHeaders = extraHeaders;
+    p.extraHeaders = extraHeaders;
     const need = ENDPOINT_PERMISSION[ep.kind];
     if (need !== 'none') checkPermission(bucket.keys[verified.accessKeyId], need);
 
     const ctx: HandlerContext = {
       req,
       res,
+      startedAt: p.startedAt,
+      observer: p.observer,
+      endpoint: ep.kind,
       store: deps.store,
       limits: deps.limits,
       polls: deps.polls,
@@ -154,18 +172,11 @@ function run(ctx: HandlerContext, ep: Endpoint): Promise<void> | void {
   }
 }
 
-/** What the error path needs to know of a request that failed: filled in as the request goes. */
-interface RequestState {
-  extraHeaders: Readonly<Record<string, string>>;
-  endpoint: Endpoint['kind'] | undefined;
-  keyId: string | undefined;
-}
-
-function sendError(deps: K2vDeps, req: IncomingMessage, res: ServerResponse, path: string, state: RequestState, err: unknown): void {
+function sendError(deps: K2vDeps, p: Pending, path: string, err: unknown): void {
+  const { req, res } = p;
   const e = toK2vError(err);
-  const extraHeaders = state.extraHeaders;
   // One line per failed request; never a secret, a signature or the query (a presigned URL's).
-  const line = { endpoint: state.endpoint, status: STATUS[e.code], code: e.code, message: e.message, keyId: state.keyId, method: req.method, path };
+  const line = { endpoint: p.endpoint, status: STATUS[e.code], code: e.code, message: e.message, keyId: p.keyId, method: req.method, path };
   if (e.code === 'InternalError') {
     deps.logger.error({ ...line, err }, 'request failed');
   } else if (e.code === 'ServiceUnavailable') {
@@ -180,18 +191,19 @@ function sendError(deps: K2vDeps, req: IncomingMessage, res: ServerResponse, pat
     deps.logger.warn(line, 'request failed');
   }
   if (res.headersSent) {
-    // A streamed response cannot change its status any more: cut it so the client sees a
-    // truncated body rather than a valid-looking one.
-    res.destroy();
+    // A streamed response cannot change its status any more.
+    abort(p);
     return;
   }
-  if (res.destroyed) return;
+  if (responseGone(res)) return;
   const body = errorBody(e, deps.region, path);
-  for (const k in extraHeaders) res.setHeader(k, extraHeaders[k]!);
-  // The rest of an oversized body is not worth reading: close the connection after answering.
-  if (e.code === 'PayloadTooLarge') res.setHeader('connection', 'close');
-  res.writeHead(STATUS[e.code], { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
-  endLater(res, body);
+  respond(p, STATUS[e.code], {
+    // The rest of an oversized body is not worth reading: close the connection after answering
+    // (HTTP/1 only; the sink leaves it out on HTTP/2, where the stream alone ends).
+    ...(e.code === 'PayloadTooLarge' ? { connection: 'close' } : {}),
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  }, body);
   // An unread request body (an early 4xx) must not be parsed as the next request.
-  if (!req.complete) req.resume();
+  discardBody(p);
 }

@@ -6,6 +6,7 @@
  * still being prepared on the same connection).
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { Http2ServerRequest, Http2ServerResponse, type Http2SecureServer } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -13,8 +14,10 @@ import type { ConnectionLimits } from '../config/limits.js';
 import { K2vError } from '../k2v/errors.js';
 import { answerClientError } from '../http/client-error.js';
 import { errorBody } from '../http/errors.js';
+import { respond } from '../http/respond.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
 
 export function httpServerOptions(limits: ConnectionLimits): ServerOptions {
   return {
@@ -33,18 +36,40 @@ export function httpServerOptions(limits: ConnectionLimits): ServerOptions {
 }
 
 export function createGuardedServer(handler: Handler, limits: ConnectionLimits, region: string, log: Logger, what: string): Server {
+  return guardServer(createServer(httpServerOptions(limits)), handler, limits, region, log, what);
+}
+
+/**
+ * Wires the guards into a listener that speaks HTTP/1 (node:http's, or an HTTP/2 TLS server's
+ * HTTP/1.1 fallback, which runs node:http's connection handling) and attaches the handler.
+ * `onTimeout` decides for what is not an HTTP/1 socket (an HTTP/2 session).
+ */
+export function guardServer<S extends Server | Http2SecureServer>(
+  server: S,
+  handler: Handler,
+  limits: ConnectionLimits,
+  region: string,
+  log: Logger,
+  what: string,
+  onTimeout?: (target: unknown) => boolean,
+): S {
   // The response being prepared on each connection: a parse error on a connection (the next
   // pipelined request is garbage, the body is cut or too slow) must not be answered in its place.
   const inflight = new WeakMap<Duplex, ServerResponse>();
-  const tracked: Handler = (req, res) => {
-    inflight.set(req.socket, res);
-    // node resets a kept-alive socket's timeout to 0 for its next request: re-arm it per request
-    req.socket.setTimeout(limits.sendTimeoutMs);
+  const tracked = (req: IncomingMessage, res: ServerResponse) => {
+    if (!(req instanceof Http2ServerRequest)) {
+      inflight.set(req.socket, res);
+      // node resets a kept-alive socket's timeout to 0 for its next request: re-arm it per request
+      req.socket.setTimeout(limits.sendTimeoutMs);
+    }
     handler(req, res);
   };
-  const server = createServer(httpServerOptions(limits), tracked);
+  server.on('request', tracked);
   // With a 'timeout' listener, node leaves idle sockets to us (keep-alive timeout included).
-  server.setTimeout(limits.sendTimeoutMs, (socket: Duplex) => {
+  // (node:http2 types the callback without its argument: the socket, or the HTTP/2 session.)
+  (server as { setTimeout(ms: number, cb: (target: unknown) => void): unknown }).setTimeout(limits.sendTimeoutMs, (target: unknown) => {
+    if (onTimeout?.(target) === true) return;
+    const socket = target as Duplex;
     const res = inflight.get(socket);
     // A handler still preparing its answer (a long poll waiting) keeps the connection; a response
     // the client has stopped reading, or an idle connection, is closed.
@@ -73,8 +98,13 @@ export function createGuardedServer(handler: Handler, limits: ConnectionLimits, 
   if (limits.maxConnectionsPerIp > 0) capPerAddress(server, limits.maxConnectionsPerIp, warn);
   // Garage (hyper) ignores expectations it does not know; node would answer a bare 417.
   server.on('checkExpectation', tracked);
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage | Http2ServerRequest, socket: Duplex | Http2ServerResponse) => {
     const body = errorBody(new K2vError('InvalidRequest', 'unknown method: CONNECT'), region, pathOf(req.url ?? ''));
+    if (socket instanceof Http2ServerResponse) {
+      // On HTTP/2, CONNECT is a stream of its own: answered there, the connection stays.
+      respond({ req, res: socket, extraHeaders: {} }, 400, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body);
+      return;
+    }
     socket.on('error', () => socket.destroy());
     socket.end(
       'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n' +
@@ -83,7 +113,7 @@ export function createGuardedServer(handler: Handler, limits: ConnectionLimits, 
   });
   // Once listening, a listener error (e.g. EMFILE on accept) must be logged, not crash the
   // process; before, start-up reports it.
-  server.on('error', (err) => {
+  server.on('error', (err: Error) => {
     if (server.listening) log.error({ err, listener: what }, 'listener error');
   });
   return server;
@@ -103,7 +133,7 @@ function destroyLater(socket: Duplex): void {
 
 const LINGER_MS = 2_000;
 
-function capPerAddress(server: Server, cap: number, warn: (msg: string, extra: object) => void): void {
+function capPerAddress(server: Server | Http2SecureServer, cap: number, warn: (msg: string, extra: object) => void): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress;

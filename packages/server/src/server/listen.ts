@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { BindAddress } from '../config/bind-address.js';
 import type { BoundAddress } from './running-server.js';

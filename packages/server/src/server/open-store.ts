@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.js';
 import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
 import { openPgStore } from '../store/postgres/open-pg-store.js';
+import type { StoreObserver } from '../store/store-metrics.js';
 import type { Store } from '../store/store.js';
 import { StartupError } from './startup-error.js';
 
@@ -25,6 +26,8 @@ export interface StoreOptions {
   readonly tombstoneGcDelayMs: number;
   readonly maxValuesPerItem: number;
   readonly logger: Logger;
+  /** Commit and size figures for /metrics (the LMDB backend reports them). */
+  readonly observer?: StoreObserver;
 }
 
 export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<Store> {
@@ -32,7 +35,7 @@ export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<S
     case 'lmdb':
       return openLmdbStore({ dataDir: storage.dataDir, mapSizeBytes: storage.mapSizeBytes, ...opts });
     case 'postgres':
-      return openPgStore({ url: storage.url, ...opts }).catch((err: unknown) => {
+      return openPgStore({ url: storage.url, tombstoneGcDelayMs: opts.tombstoneGcDelayMs, maxValuesPerItem: opts.maxValuesPerItem, logger: opts.logger }).catch((err: unknown) => {
         throw new StartupError(`cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`);
       });
     default: {

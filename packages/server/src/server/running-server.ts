@@ -24,4 +24,10 @@ export interface RunningServer {
    * the store. Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * Reads the TLS certificates and keys of the TLS listeners again (also done on SIGHUP while a
+   * listener has TLS): new connections get them, open ones are kept. Rejects, keeping the old
+   * pair, if a file is unreadable or the pair unusable. Nothing to do without TLS.
+   */
+  reloadTls(): Promise<void>;
 }

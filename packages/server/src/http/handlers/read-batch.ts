@@ -5,17 +5,15 @@
  * an unlimited query over a whole partition (Aerogramme reads mailboxes this way) runs in bounded
  * memory (Deviation: Garage collects it in memory).
  */
-import type { ServerResponse } from 'node:http';
 import { RangeWalker, type RangeEnd } from '../../k2v/range.js';
 import type { ItemView } from '../../store/item-view.js';
 import { itemFilterOf, itemScanQueryOf } from '../../store/scan-query.js';
 import type { Snapshot } from '../../store/store.js';
 import { parseReadBatchQuery, rangeOf, type ReadBatchQuery } from '../batch-query.js';
 import type { HandlerContext } from '../context.js';
-import { endLater } from '../end-later.js';
 import { asArray, parseJson } from '../json-body.js';
 import { JsonOut } from '../json-out.js';
-import { JSON_TYPE, writeChunk } from '../respond.js';
+import { beginStream, JSON_TYPE, type ResponseStream } from '../respond.js';
 
 /** Flush the response in chunks of about this many characters. */
 const CHUNK = 64 * 1024;
@@ -25,9 +23,7 @@ const RESPONSE_BYTES = 32 * 1024;
 export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
   const queries = asArray(parseJson(ctx.body), 'queries', ctx.limits).map((q) => parseReadBatchQuery(q, ctx.limits));
   await ctx.store.read(async (snap) => {
-    const res = ctx.res;
-    for (const k in ctx.extraHeaders) res.setHeader(k, ctx.extraHeaders[k]!);
-    res.writeHead(200, { 'content-type': JSON_TYPE });
+    const res = beginStream(ctx, 200, { 'content-type': JSON_TYPE });
     const out = new JsonOut(RESPONSE_BYTES);
     out.text('[');
     for (let i = 0; i < queries.length; i++) {
@@ -37,7 +33,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
       out.text(`],"more":${end.more},"nextStart":${JSON.stringify(end.nextStart)}}`);
     }
     out.text(']');
-    endLater(res, out.take());
+    res.end(out.take());
   });
 }
 
@@ -61,7 +57,7 @@ const DONE: RangeEnd = { more: false, nextStart: null };
 const skOf = (v: ItemView): string => v.sk;
 
 /** Writes the items of one query, flushing full chunks as it goes; returns how the walk ended. */
-async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, out: JsonOut, res: ServerResponse): Promise<RangeEnd> {
+async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, out: JsonOut, res: ResponseStream): Promise<RangeEnd> {
   const filter = { skipTombstones: !q.tombstones, conflictsOnly: q.conflictsOnly };
   if (q.singleItem) {
     const item = await snap.getItem(bucketId, q.partitionKey, q.start!);
@@ -82,7 +78,7 @@ async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, o
       out.item(item, first);
       first = false;
       if (out.chars >= CHUNK) {
-        const wait = writeChunk(res, out.take());
+        const wait = res.write(out.take());
         if (wait !== undefined) await wait;
       }
     }

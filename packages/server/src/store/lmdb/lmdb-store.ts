@@ -33,6 +33,7 @@ import { applyWrites } from './apply-writes.js';
 import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
+import type { Transact } from './observed-transactions.js';
 import { readItemView } from './read-item.js';
 import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
@@ -49,6 +50,8 @@ export interface LmdbStoreParts {
   readonly logger: Logger;
   readonly tombstoneGcDelayMs: number;
   readonly gcIntervalMs: number;
+  /** lmdb-js `transaction()`, possibly reporting to a StoreObserver (observed-transactions.ts). */
+  readonly transact: Transact;
 }
 
 /** The longest keys the key layout can hold (keys.ts). */
@@ -72,6 +75,7 @@ export class LmdbStore implements Store {
   private commitFailed = false;
   private commits = 0;
   private readonly gcTimer: NodeJS.Timeout;
+  private readonly txn: Transact;
   private gcRunning = false;
 
   constructor(parts: LmdbStoreParts) {
@@ -84,6 +88,7 @@ export class LmdbStore implements Store {
     this.lock = parts.lock;
     this.logger = parts.logger;
     this.gcDelayMs = parts.tombstoneGcDelayMs;
+    this.txn = parts.transact;
     this.subs = new Subscriptions((err, change) =>
       this.logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -223,7 +228,7 @@ export class LmdbStore implements Store {
 
   private async transact<T>(fn: () => T): Promise<T> {
     try {
-      const result = await this.db.transaction(fn);
+      const result = await this.txn(fn);
       this.commitFailed = false;
       return result;
     } catch (err) {

@@ -5,14 +5,18 @@
  * store's msgpack records), and loads the node identity and the metadata.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { pino, type Logger } from 'pino';
 import { guardCommitFailures } from './commit-failure-guard.js';
+import type { StoreObserver } from '../store-metrics.js';
 import { acquireDirLock } from './dir-lock.js';
+import { freeBytes } from './disk-space.js';
 import { LmdbStore } from './lmdb-store.js';
 import { LmdbMetadataStore } from './metadata-store.js';
 import { bucketBytes, bucketCountKey } from './keys.js';
 import { loadNodeState } from './node-identity.js';
+import { observedTransactions } from './observed-transactions.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
 import { openViewDbs } from './view-dbs.js';
 import type { ItemsDb } from './writer-state.js';
@@ -29,6 +33,8 @@ export interface LmdbStoreOptions {
   readonly logger?: Logger;
   /** How often the GC timer runs; default a tenth of the delay, between 1 s and 60 s. */
   readonly gcIntervalMs?: number;
+  /** Told of commits and asked for sizes (metrics); none: nothing is measured. */
+  readonly observer?: StoreObserver;
 }
 
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> {
@@ -54,14 +60,17 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
     const metaDb = env.openDB({ name: 'meta' });
     const state = await loadNodeState(db);
     const meta = LmdbMetadataStore.load(metaDb, (bucketId) => db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
-    const budget = new SizeBudget(
-      opts.mapSizeBytes,
-      () => {
-        const s = db.getStats() as Record<string, unknown>;
-        return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
-      },
-      logger,
-    );
+    const measure = () => {
+      const s = db.getStats() as Record<string, unknown>;
+      return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
+    };
+    const budget = new SizeBudget(opts.mapSizeBytes, measure, logger);
+    opts.observer?.sizeProbe(() => ({
+      usedBytes: measure(),
+      limitBytes: opts.mapSizeBytes,
+      fileBytes: fileSize(path.join(opts.dataDir, 'data.mdb')),
+      diskFreeBytes: freeBytes(opts.dataDir),
+    }));
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
     logger.info({ dataDir: opts.dataDir, nodeId: state.nodeId.toString(16) }, 'LMDB store open');
     return new LmdbStore({
@@ -80,10 +89,19 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       logger,
       tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
       gcIntervalMs,
+      transact: observedTransactions(env, db, opts.observer),
     });
   } catch (err) {
     if (env !== undefined) await env.close().catch(() => undefined);
     lock.release();
     throw err;
+  }
+}
+
+function fileSize(file: string): number | undefined {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return undefined;
   }
 }
