@@ -130,8 +130,11 @@ describe('a server that stops mid-request', () => {
       const arrived = relay.nextRequest();
       const poll = k2v.pollItem(uniquePk('kill'), 'k', EMPTY_TOKEN, { timeoutSeconds: 60 });
       await arrived;
+      // Handled before the kill: the poll may fail while kill() is still waiting for the exit, and
+      // an unhandled rejection would end the test before its finally restarts the server.
+      const failed = assert.rejects(poll, (e: unknown) => isCode('NetworkError')(e) && /socket|closed|terminated|fetch failed/i.test((e as Error).message));
       await ts.kill('SIGKILL');
-      await assert.rejects(poll, (e: unknown) => isCode('NetworkError')(e) && /socket|closed|terminated|fetch failed/i.test((e as Error).message));
+      await failed;
 
       const writer = ts.client({ endpoint: relay.url });
       const before = relay.connections;
