@@ -62,10 +62,29 @@ export interface Bucket {
   quotas: { maxSize: number | null; maxObjects: number | null };
 }
 
+/**
+ * An admin API token created through the API (Garage v2 admin tokens). The bearer token is
+ * `<id>.<secret>`; only its hash is stored, the secret is shown once at creation.
+ */
+export interface AdminToken {
+  /** 24 hex digits, the public prefix of the bearer token */
+  readonly id: string;
+  /** `sha256:` + hex digest of the whole bearer token */
+  tokenHash: string;
+  name: string;
+  /** ms since epoch */
+  readonly created: number;
+  /** ms since epoch; null: never expires */
+  expiration: number | null;
+  /** admin operation names (`ListKeys`, …) or `*` */
+  scope: string[];
+}
+
 /** A consistent, mutable copy of all metadata, handed to `MetadataStore.update`. */
 export interface MetadataDraft {
   keys: Map<string, AccessKey>;
   buckets: Map<string, Bucket>;
+  adminTokens: Map<string, AdminToken>;
   /** Every access key id ever created or imported (a deleted id cannot be imported again). */
   usedKeyIds: Set<string>;
   /**
@@ -86,6 +105,8 @@ export interface MetadataStore {
   /** Bucket id of a key's local alias. */
   resolveLocalAlias(accessKeyId: string, alias: string): string | undefined;
   keyIdEverUsed(id: string): boolean;
+  getAdminToken(id: string): AdminToken | undefined;
+  listAdminTokens(): AdminToken[];
   /**
    * Runs `fn` on a copy of all metadata and durably commits whatever it changed in one
    * transaction; if `fn` throws (or rejects), nothing changes and the error propagates. Updates

@@ -1,8 +1,8 @@
 /**
  * The LMDB-backed MetadataStore (src/store/metadata.ts): access keys, buckets and the ids of every
  * key ever created, all held in memory for synchronous reads on the auth hot path, and persisted
- * in one lmdb database (msgpack values) under the string keys `key/<id>`, `bucket/<id>` and
- * `used/<id>`.
+ * in one lmdb database (msgpack values) under the string keys `key/<id>`, `bucket/<id>`,
+ * `used/<id>` and `admintoken/<id>`.
  *
  * Invariants kept by `update()` (a violating draft is rejected with StoreError 'Conflict'):
  * - a global alias names one bucket; a (key, alias) pair names one bucket;
@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Key as LmdbKey, RangeOptions } from 'lmdb';
 import { StoreError } from '../errors.js';
 import { lmdbErrorCode } from './lmdb-errors.js';
-import type { AccessKey, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
+import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
 
 /** The part of an lmdb-js `Database` this store uses (a `Database` satisfies it). */
 export interface MetaDatabase {
@@ -29,11 +29,13 @@ export interface MetaDatabase {
 const KEY_PREFIX = 'key/';
 const BUCKET_PREFIX = 'bucket/';
 const USED_PREFIX = 'used/';
+const ADMIN_TOKEN_PREFIX = 'admintoken/';
 
 interface State {
   readonly keys: ReadonlyMap<string, AccessKey>;
   readonly buckets: ReadonlyMap<string, Bucket>;
   readonly usedKeyIds: ReadonlySet<string>;
+  readonly adminTokens: ReadonlyMap<string, AdminToken>;
   /** global alias -> bucket id */
   readonly globalAliases: ReadonlyMap<string, string>;
   /** access key id -> (local alias -> bucket id) */
@@ -60,7 +62,7 @@ export class LmdbMetadataStore implements MetadataStore {
    * metadata's write transaction).
    */
   static load(db: MetaDatabase, bucketHasItems: (bucketId: string) => boolean = () => false): LmdbMetadataStore {
-    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), usedKeyIds: new Set(), mustBeEmpty: new Set() };
+    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), adminTokens: new Map(), usedKeyIds: new Set(), mustBeEmpty: new Set() };
     for (const { key, value } of db.getRange()) {
       if (typeof key !== 'string') continue;
       if (key.startsWith(KEY_PREFIX)) {
@@ -71,6 +73,9 @@ export class LmdbMetadataStore implements MetadataStore {
         draft.buckets.set(b.id, b);
       } else if (key.startsWith(USED_PREFIX)) {
         draft.usedKeyIds.add(key.slice(USED_PREFIX.length));
+      } else if (key.startsWith(ADMIN_TOKEN_PREFIX)) {
+        const t = parseAdminToken(value, key);
+        draft.adminTokens.set(t.id, t);
       }
     }
     return new LmdbMetadataStore(db, draft, bucketHasItems);
@@ -104,6 +109,14 @@ export class LmdbMetadataStore implements MetadataStore {
     return this.state.usedKeyIds.has(id);
   }
 
+  getAdminToken(id: string): AdminToken | undefined {
+    return this.state.adminTokens.get(id);
+  }
+
+  listAdminTokens(): AdminToken[] {
+    return [...this.state.adminTokens.values()];
+  }
+
   update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     const run = this.queue.then(() => this.runUpdate(fn));
     this.queue = run.catch(() => undefined);
@@ -115,6 +128,7 @@ export class LmdbMetadataStore implements MetadataStore {
     const draft: MetadataDraft = {
       keys: structuredClone(new Map(before.keys)),
       buckets: structuredClone(new Map(before.buckets)),
+      adminTokens: structuredClone(new Map(before.adminTokens)),
       usedKeyIds: new Set(before.usedKeyIds),
       mustBeEmpty: new Set(),
     };
@@ -127,6 +141,7 @@ export class LmdbMetadataStore implements MetadataStore {
     const removes: string[] = [];
     diffRecords(KEY_PREFIX, before.keys, next.keys, puts, removes);
     diffRecords(BUCKET_PREFIX, before.buckets, next.buckets, puts, removes);
+    diffRecords(ADMIN_TOKEN_PREFIX, before.adminTokens, next.adminTokens, puts, removes);
     for (const id of next.usedKeyIds) if (!before.usedKeyIds.has(id)) puts.push([USED_PREFIX + id, true]);
 
     if (puts.length > 0 || removes.length > 0) {
@@ -196,7 +211,11 @@ function buildState(draft: MetadataDraft): State {
     }
     deepFreeze(bucket);
   }
-  return { keys: draft.keys, buckets: draft.buckets, usedKeyIds: draft.usedKeyIds, globalAliases, localAliases };
+  for (const [id, token] of draft.adminTokens) {
+    if (token.id !== id) throw conflict(`admin token record ${token.id} filed under ${id}`);
+    deepFreeze(token);
+  }
+  return { keys: draft.keys, buckets: draft.buckets, adminTokens: draft.adminTokens, usedKeyIds: draft.usedKeyIds, globalAliases, localAliases };
 }
 
 function conflict(message: string): StoreError {
@@ -259,6 +278,18 @@ function parseAccessKey(value: unknown, dbKey: string): AccessKey {
     name: str(f, 'name', dbKey),
     created: num(f, 'created', dbKey),
     allowCreateBucket: bool(f, 'allowCreateBucket', dbKey),
+  };
+}
+
+function parseAdminToken(value: unknown, dbKey: string): AdminToken {
+  const f = fields(value, dbKey);
+  return {
+    id: str(f, 'id', dbKey),
+    tokenHash: str(f, 'tokenHash', dbKey),
+    name: str(f, 'name', dbKey),
+    created: num(f, 'created', dbKey),
+    expiration: nullableNum(f.expiration, 'expiration', dbKey),
+    scope: strings(f.scope, 'scope', dbKey),
   };
 }
 

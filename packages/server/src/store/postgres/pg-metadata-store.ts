@@ -1,6 +1,6 @@
 /**
  * Metadata on PostgreSQL (store/metadata.ts): keys, buckets (with their aliases, permissions and
- * CORS rules) and the ids of every key ever used, one row per record, cached in memory on each
+ * CORS rules), admin tokens (schema version 2) and the ids of every key ever used, one row per record, cached in memory on each
  * server for the synchronous reads of the auth path.
  *
  * Until the metadata port becomes per-entity (design-review.md recommendation 3), the records,
@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { ReservedSql } from 'postgres';
 import { StoreError } from '../errors.js';
 import { LmdbMetadataStore, type MetaDatabase } from '../lmdb/metadata-store.js';
-import type { AccessKey, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
+import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError } from './pg-errors.js';
 import { META_CHANNEL } from './pg-notify.js';
@@ -31,6 +31,7 @@ type Tx = ReservedSql<{ bigint: bigint }>;
 const TABLES = [
   { prefix: 'key/', table: 'k2v_access_key' },
   { prefix: 'bucket/', table: 'k2v_bucket' },
+  { prefix: 'admintoken/', table: 'k2v_admin_token' },
 ] as const;
 const USED_PREFIX = 'used/';
 
@@ -151,6 +152,14 @@ export class PgMetadataStore implements MetadataStore {
 
   keyIdEverUsed(id: string): boolean {
     return this.current().keyIdEverUsed(id);
+  }
+
+  getAdminToken(id: string): AdminToken | undefined {
+    return this.current().getAdminToken(id);
+  }
+
+  listAdminTokens(): AdminToken[] {
+    return this.current().listAdminTokens();
   }
 
   update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {

@@ -85,6 +85,16 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO k2v_meta_version (version) VALUES (0);
     `,
   },
+  {
+    version: 2,
+    name: 'admin API tokens',
+    sql: `
+      -- Admin tokens created through the admin API v2 (store/metadata.ts AdminToken): the record
+      -- holds the token's hash, never its secret. Changed under the version row's lock, as the
+      -- other metadata tables.
+      CREATE TABLE k2v_admin_token (id text PRIMARY KEY, record jsonb NOT NULL);
+    `,
+  },
 ];
 
 /** Creates or migrates the schema; returns the version now in force. */
