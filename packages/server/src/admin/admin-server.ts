@@ -17,10 +17,15 @@ import { handleGlobalAliasBucket, handleGlobalUnaliasBucket, handleLocalAliasBuc
 import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
+import { authorizeAdmin } from './admin-auth.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { badRequest, toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
 import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
+import type { V2Context } from './v2/context-v2.js';
+import { dispatchV2 } from './v2/dispatch-v2.js';
+import { scopeNameOfV1 } from './v2/operation-names.js';
+import { isV2Request, routeAdminV2 } from './v2/router-v2.js';
 
 export interface AdminDeps {
   readonly store: Store;
@@ -36,6 +41,10 @@ export interface AdminDeps {
   readonly metricsToken?: string | undefined;
   /** What `GET /health` says; default: the store's `healthy()`. */
   readonly health?: () => HealthReport;
+  /** The data directory, whose disk space GetClusterStatus (v2) reports. */
+  readonly dataDir?: string;
+  /** Wall clock (ms since the epoch) for admin token expiry; default Date.now. */
+  readonly now?: () => number;
 }
 
 export interface MetricsSource {
@@ -68,6 +77,15 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const metricsToken = tokenDigest(deps.metricsToken);
   const health = deps.health ?? ((): HealthReport => (deps.store.healthy() ? { ok: true } : { ok: false, reason: STORE_UNAVAILABLE }));
   const ctx: AdminContext = { store: deps.store };
+  const now = deps.now ?? Date.now;
+  const v2ctx: V2Context = {
+    store: deps.store,
+    health,
+    hasAdminToken: expectedToken !== undefined,
+    hasMetricsToken: metricsToken !== undefined,
+    dataDir: deps.dataDir,
+    now,
+  };
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
     const p: Pending = { req, res, extraHeaders: NO_HEADERS, startedAt: performance.now(), observer: deps.observer, endpoint: undefined };
@@ -97,6 +115,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
 
   async function serve(p: Pending, path: string, query: string): Promise<void> {
     const req = p.req;
+    if (isV2Request(req.method ?? '', path)) return serveV2(p, path, query);
     const endpoint = routeAdmin(req.method ?? '', path, query);
     p.endpoint = endpoint.kind;
     if (endpoint.kind === 'Health') return sendHealth(p, health());
@@ -104,7 +123,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
       if (metricsToken !== undefined) checkBearerToken(req.headers.authorization, metricsToken);
       return sendMetrics(p, deps.metrics);
     }
-    checkBearerToken(req.headers.authorization, expectedToken);
+    authorizeAdmin({ header: req.headers.authorization, operation: scopeNameOfV1(endpoint.kind) }, expectedToken, deps.store.meta, now());
     if (endpoint.kind === 'Options') return sendOptions(p);
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
     const result = await dispatch(ctx, endpoint, body);
@@ -114,6 +133,22 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     }
     const json = JSON.stringify(result.json, null, 2);
     respond(p, 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }, json);
+  }
+
+  /** Admin API v2: `/v2/<Operation>`, JSON answers with `Access-Control-Allow-Origin: *` (Garage). */
+  async function serveV2(p: Pending, path: string, query: string): Promise<void> {
+    const req = p.req;
+    const endpoint = routeAdminV2(req.method ?? '', path, query);
+    p.endpoint = endpoint.operation;
+    authorizeAdmin({ header: req.headers.authorization, operation: endpoint.operation }, expectedToken, deps.store.meta, now());
+    const body = endpoint.takesBody ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
+    const json = JSON.stringify(await dispatchV2(v2ctx, endpoint, body), null, 2);
+    respond(
+      p,
+      200,
+      { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json), 'Access-Control-Allow-Origin': '*' },
+      json,
+    );
   }
 }
 

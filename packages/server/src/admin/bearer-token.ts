@@ -26,3 +26,15 @@ export function checkBearerToken(header: string | undefined, expected: TokenDige
     throw forbidden('Invalid authorization token');
   }
 }
+
+/** The token of a `Bearer` header, trimmed (as Garage); undefined for a missing or other header. */
+export function bearerOf(header: string | undefined): string | undefined {
+  if (header === undefined || !VISIBLE_ASCII.test(header) || !header.startsWith('Bearer ')) return undefined;
+  return header.slice('Bearer '.length).trim();
+}
+
+/** True when the header carries the configured token. */
+export function bearerMatches(header: string | undefined, expected: TokenDigest | undefined): boolean {
+  const bearer = bearerOf(header);
+  return expected !== undefined && bearer !== undefined && timingSafeEqual(digest(bearer), expected);
+}

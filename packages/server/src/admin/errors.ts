@@ -20,6 +20,7 @@ export type AdminErrorCode = Extract<
   | 'PayloadTooLarge'
   | 'InternalError'
   | 'ServiceUnavailable'
+  | 'NoSuchAdminToken'
 >;
 
 export const adminError = (code: AdminErrorCode, message: string): K2vError => new K2vError(code, message);
@@ -49,6 +50,7 @@ const ADMIN_CODES: ReadonlySet<ErrorCode> = new Set<AdminErrorCode>([
   'PayloadTooLarge',
   'InternalError',
   'ServiceUnavailable',
+  'NoSuchAdminToken',
 ]);
 
 function isAdminCode(code: ErrorCode): code is AdminErrorCode {

@@ -9,7 +9,7 @@ import { noContent, ok, type AdminContext, type AdminResult } from './context.js
 import { adminError, badRequest, noSuchAccessKey } from './errors.js';
 import { asObject, flag, optObject, optString, reqString } from './json-input.js';
 import { existingKey } from './lookups.js';
-import { draftView, storeView, toKeyInfo, toListKeysItem } from './wire.js';
+import { draftView, storeView, toKeyInfo, toListKeysItem, type KeyInfo } from './wire.js';
 
 const KEY_ID = /^GK[0-9a-fA-F]{24}$/;
 const SECRET = /^[0-9a-fA-F]{64}$/;
@@ -48,17 +48,21 @@ export function handleGetKeyInfo(
 
 export async function handleCreateKey(ctx: AdminContext, body: unknown): Promise<AdminResult> {
   const name = optString(asObject(body, 'body'), 'name') ?? 'Unnamed key';
-  const info = await ctx.store.meta.update((draft) => {
+  return ok(await createKey(ctx, name, false));
+}
+
+/** A new key with a fresh id and secret; its info includes the secret (shown at creation). */
+export function createKey(ctx: AdminContext, name: string, allowCreateBucket: boolean): Promise<KeyInfo> {
+  return ctx.store.meta.update((draft) => {
     let id: string;
     do {
       id = `GK${randomBytes(12).toString('hex')}`;
     } while (draft.usedKeyIds.has(id));
-    const key: AccessKey = { id, secret: randomBytes(32).toString('hex'), name, created: Date.now(), allowCreateBucket: false };
+    const key: AccessKey = { id, secret: randomBytes(32).toString('hex'), name, created: Date.now(), allowCreateBucket };
     draft.keys.set(id, key);
     draft.usedKeyIds.add(id);
     return toKeyInfo(key, draftView(draft), true);
   });
-  return ok(info);
 }
 
 /** An id that was ever used, even by a deleted key, cannot be imported again (409). */

@@ -23,6 +23,7 @@ export const STATUS: Record<ErrorCode, number> = {
   KeyAlreadyExists: 409,
   BucketAlreadyExists: 409,
   BucketNotEmpty: 409,
+  NoSuchAdminToken: 404,
 };
 
 /**

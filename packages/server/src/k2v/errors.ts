@@ -20,7 +20,9 @@ export type ErrorCode =
   | 'NoSuchAccessKey'
   | 'KeyAlreadyExists'
   | 'BucketAlreadyExists'
-  | 'BucketNotEmpty';
+  | 'BucketNotEmpty'
+  // admin API v2
+  | 'NoSuchAdminToken';
 
 export class K2vError extends Error {
   constructor(

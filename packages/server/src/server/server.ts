@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     metrics,
     metricsToken: config.metricsToken,
     health: healthCheck(store, config.dataDir),
+    dataDir: config.dataDir,
   });
   let k2vListener: Listener;
   let adminListener: Listener;

@@ -1,0 +1,34 @@
+/**
+ * The operation name a v1 endpoint is checked against in a created token's scope: its v2 name,
+ * as Garage converts v1 calls to v2 requests (router_v2.rs from_v1). `Options` is in no scope:
+ * any valid token may ask it.
+ */
+import type { AdminEndpointKind } from '../router.js';
+import type { V2Operation } from './router-v2.js';
+
+type Scoped = Exclude<AdminEndpointKind, 'Options' | 'Health' | 'Metrics'>;
+
+const V1_TO_V2: Readonly<Record<Scoped, V2Operation>> = {
+  ListKeys: 'ListKeys',
+  GetKeyInfo: 'GetKeyInfo',
+  CreateKey: 'CreateKey',
+  ImportKey: 'ImportKey',
+  UpdateKey: 'UpdateKey',
+  DeleteKey: 'DeleteKey',
+  ListBuckets: 'ListBuckets',
+  GetBucketInfo: 'GetBucketInfo',
+  CreateBucket: 'CreateBucket',
+  UpdateBucket: 'UpdateBucket',
+  DeleteBucket: 'DeleteBucket',
+  BucketAllowKey: 'AllowBucketKey',
+  BucketDenyKey: 'DenyBucketKey',
+  GlobalAliasBucket: 'AddBucketAlias',
+  GlobalUnaliasBucket: 'RemoveBucketAlias',
+  LocalAliasBucket: 'AddBucketAlias',
+  LocalUnaliasBucket: 'RemoveBucketAlias',
+};
+
+/** undefined: no scope needed (Options). */
+export function scopeNameOfV1(kind: Exclude<AdminEndpointKind, 'Health' | 'Metrics'>): V2Operation | undefined {
+  return kind === 'Options' ? undefined : V1_TO_V2[kind];
+}
