@@ -110,8 +110,18 @@ export class PgMetadataStore implements MetadataStore {
     this.fresh = false;
   }
 
-  /** Reloads the cache (after a notification, or once LISTEN is back) and marks it fresh. */
-  async reload(): Promise<void> {
+  /**
+   * Reloads the cache (after a notification, or once LISTEN is back) and marks it fresh. Queued
+   * with the updates: a reload that read the records before an update committed must not install
+   * them over that update's result (a deleted bucket would come back in the cache).
+   */
+  reload(): Promise<void> {
+    const run = this.queue.then(() => this.reloadNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<void> {
     const loaded = await loadRecords(this.sql);
     if (loaded.version >= this.version) this.install(loaded);
     this.fresh = true;
@@ -234,7 +244,7 @@ export class PgMetadataStore implements MetadataStore {
       if (open) await tx`ROLLBACK`.catch(() => undefined);
       if (dbError === undefined) throw err instanceof StoreError && err.cause instanceof StoreError ? err.cause : err;
       // The cache may now differ from the database: read it again.
-      await this.reload().catch(() => {
+      await this.reloadNow().catch(() => {
         this.fresh = false;
       });
       throw toStoreError(dbError, 'metadata update');
