@@ -4,7 +4,7 @@
  * server (the admin endpoint and token of `k2v key …` come from the same place).
  */
 import fs from 'node:fs';
-import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+import { DEFAULT_CONFIG, type ServerConfig, type TlsFiles } from './config.js';
 import { ConfigError } from './config-error.js';
 import { tomlKeyName } from './config-file.js';
 import { generatedAdminTokenPath } from './data-dir-files.js';
@@ -53,6 +53,20 @@ function secret(s: ResolvedSettings, tokenId: 'adminToken' | 'metricsToken', fil
   return undefined;
 }
 
+/** A listener's certificate and key: both or neither, else refused naming the one that is set. */
+function tlsFiles(s: ResolvedSettings, certId: 'k2vTlsCertFile' | 'adminTlsCertFile', keyId: 'k2vTlsKeyFile' | 'adminTlsKeyFile'): TlsFiles | undefined {
+  const certFile = s.values[certId];
+  const keyFile = s.values[keyId];
+  if (certFile !== undefined && keyFile !== undefined) return { certFile, keyFile };
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  const [given, missing] = certFile !== undefined ? [certId, keyId] : [keyId, certId];
+  const layer = LAYERS.find((l) => s.layers[l][given] !== undefined) ?? 'flag';
+  const m = row(missing);
+  throw new ConfigError(
+    `${settingName(s, layer, given)}: needs its pair, ${tomlKeyName(m.toml!)} (${m.env!} or ${longFlag(m.flag!)}): a listener takes both a certificate and a key, or neither`,
+  );
+}
+
 export function loadConfig(input: SettingsInput): LoadedConfig {
   const s = resolveSettings(input);
   const v = s.values;
@@ -67,6 +81,9 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     const layer = LAYERS.find((l) => s.layers[l].dbEngine !== undefined) ?? 'flag';
     throw new ConfigError(`${settingName(s, layer, 'dbEngine')}: "postgres" needs a PostgreSQL URL (postgres_url, K2V_POSTGRES_URL or --postgres-url)`);
   }
+
+  const k2vTls = tlsFiles(s, 'k2vTlsCertFile', 'k2vTlsKeyFile');
+  const adminTls = tlsFiles(s, 'adminTlsCertFile', 'adminTlsKeyFile');
 
   const notices: Notice[] = [];
   if (s.file !== undefined && s.file.ignored.length > 0) {
@@ -90,6 +107,8 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     postgresUrl: v.postgresUrl,
     k2vBind: v.k2vBind!,
     adminBind: v.adminBind!,
+    ...(k2vTls === undefined ? {} : { k2vTls }),
+    ...(adminTls === undefined ? {} : { adminTls }),
     adminToken: admin?.value,
     metricsToken: metrics?.value,
     region: v.region!,

@@ -60,12 +60,12 @@ export async function createFirstCredentials(server: RunningServer, config: Serv
   const { id: bucketId } = jsonOf(bucket) as { id: string };
   await handleBucketChangeKeyPerm(ctx, { bucketId, accessKeyId, permissions: { read: true, write: true, owner: true } }, true);
   const exports = exportBlock([
-    ['K2V_ENDPOINT', endpointUrl(server.k2v)],
+    ['K2V_ENDPOINT', endpointUrl(server.k2v, config.k2vTls !== undefined)],
     ['AWS_REGION', config.region],
     ['AWS_ACCESS_KEY_ID', accessKeyId],
     ['AWS_SECRET_ACCESS_KEY', secretAccessKey],
     ['K2V_BUCKET', FIRST_BUCKET],
-    ['K2V_ADMIN_ENDPOINT', endpointUrl(server.admin)],
+    ['K2V_ADMIN_ENDPOINT', endpointUrl(server.admin, config.adminTls !== undefined)],
     ['K2V_ADMIN_TOKEN', config.adminToken ?? ''],
   ]);
   const file = credentialsPath(config.dataDir);
@@ -78,11 +78,15 @@ function jsonOf(result: Awaited<ReturnType<typeof handleCreateKey>>): unknown {
   return result.json;
 }
 
-/** A URL a client on this machine reaches the listener with (a wildcard address -> loopback). */
-export function endpointUrl(a: BoundAddress): string {
-  if (a.kind === 'unix') return `http+unix://${a.path}`;
+/**
+ * A URL a client on this machine reaches the listener with (a wildcard address -> loopback);
+ * `https` when the listener serves TLS.
+ */
+export function endpointUrl(a: BoundAddress, tls = false): string {
+  const scheme = tls ? 'https' : 'http';
+  if (a.kind === 'unix') return `${scheme}+unix://${a.path}`;
   const host = a.host === '::' || a.host === '0.0.0.0' ? '127.0.0.1' : a.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${a.port}`;
 }
 
 function exportBlock(vars: readonly (readonly [string, string])[]): string {

@@ -262,3 +262,33 @@ describe('refused, with one line naming the key and why', () => {
     refused(() => loadConfig({ flags: { dbEngine: 'postgres' }, env: {} }), /^--db-engine: "postgres" needs a PostgreSQL URL/);
   });
 });
+
+describe('TLS files per listener (settings rows under [k2v_server])', () => {
+  test('both files of a pair, from any layers, give the listener its TLS files', () => {
+    const file = tmp.file('tls.toml', `metadata_dir = "${emptyDataDir}"\n[k2v_server]\nk2v_tls_cert_file = "/c/k2v.crt"\nadmin_tls_key_file = "/c/admin.key"\n`);
+    const { config } = loadConfig({
+      flags: { config: file, k2vTlsKeyFile: '/flag/k2v.key' },
+      env: { K2V_ADMIN_TLS_CERT_FILE: '/env/admin.crt' },
+    });
+    assert.deepEqual(config.k2vTls, { certFile: '/c/k2v.crt', keyFile: '/flag/k2v.key' });
+    assert.deepEqual(config.adminTls, { certFile: '/env/admin.crt', keyFile: '/c/admin.key' });
+  });
+
+  test('flag > environment > file for a TLS file', () => {
+    const file = tmp.file('tls2.toml', `metadata_dir = "${emptyDataDir}"\n[k2v_server]\nk2v_tls_cert_file = "/file.crt"\nk2v_tls_key_file = "/file.key"\n`);
+    const { config } = loadConfig({ flags: { config: file, k2vTlsCertFile: '/flag.crt' }, env: { K2V_K2V_TLS_CERT_FILE: '/env.crt', K2V_K2V_TLS_KEY_FILE: '/env.key' } });
+    assert.deepEqual(config.k2vTls, { certFile: '/flag.crt', keyFile: '/env.key' });
+  });
+
+  test('half a pair is refused, naming the key given and the one missing', () => {
+    const file = tmp.file('tls3.toml', `metadata_dir = "${emptyDataDir}"\n[k2v_server]\nadmin_tls_cert_file = "/c.crt"\n`);
+    refused(() => loadConfig({ flags: { config: file }, env: {} }), /tls3\.toml: \[k2v_server\] admin_tls_cert_file: needs its pair, \[k2v_server\] admin_tls_key_file \(K2V_ADMIN_TLS_KEY_FILE or --admin-tls-key-file\)/);
+    refused(() => loadConfig({ flags: { dataDir: emptyDataDir }, env: { K2V_K2V_TLS_KEY_FILE: '/k.key' } }), /^environment variable K2V_K2V_TLS_KEY_FILE: needs its pair, \[k2v_server\] k2v_tls_cert_file/);
+  });
+
+  test('no TLS setting: plain HTTP on both listeners', () => {
+    const { config } = loadConfig({ flags: { dataDir: emptyDataDir }, env: {} });
+    assert.equal(config.k2vTls, undefined);
+    assert.equal(config.adminTls, undefined);
+  });
+});

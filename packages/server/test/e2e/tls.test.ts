@@ -8,8 +8,7 @@
 import { tcpAddress } from '../../src/server/running-server.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -21,28 +20,10 @@ import type { TlsFiles } from '../../src/config/config.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../src/config/limits.js';
 import { b64, enc, startTestServer, uniquePk, type TestServer } from './harness.js';
 import { eventually, openWaiters, within } from './support-http.js';
+import { makeCert, type Cert } from './support-tls.js';
 
 const haveOpenssl = spawnSync('openssl', ['version']).status === 0;
 const skip = haveOpenssl ? false : 'openssl is not installed: no certificate for the TLS tests';
-
-interface Cert {
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly pem: string;
-  readonly fingerprint: string;
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost. */
-function makeCert(dir: string, name: string): Cert {
-  const certFile = path.join(dir, `${name}.crt`);
-  const keyFile = path.join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-keyout', keyFile, '-out', certFile, '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { stdio: 'pipe' });
-  const pem = execFileSync('cat', [certFile], { encoding: 'utf8' });
-  return { certFile, keyFile, pem, fingerprint: new X509Certificate(pem).fingerprint256 };
-}
 
 interface Reply {
   readonly status: number;
