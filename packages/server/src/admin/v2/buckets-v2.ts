@@ -88,20 +88,17 @@ function parseAliasRequest(body: unknown): AliasRequest {
   return { kind: 'local', bucketId, localAlias, accessKeyId };
 }
 
-export async function addBucketAliasV2(ctx: V2Context, body: unknown): Promise<V2Result> {
+type GlobalAliasChange = (ctx: V2Context, bucketId: string, alias: string) => Promise<AdminResult>;
+type LocalAliasChange = (ctx: V2Context, bucketId: string, accessKeyId: string, alias: string) => Promise<AdminResult>;
+
+async function changeAlias(ctx: V2Context, body: unknown, global: GlobalAliasChange, local: LocalAliasChange): Promise<V2Result> {
   const req = parseAliasRequest(body);
-  const result =
-    req.kind === 'global'
-      ? await handleGlobalAliasBucket(ctx, req.bucketId, req.globalAlias)
-      : await handleLocalAliasBucket(ctx, req.bucketId, req.accessKeyId, req.localAlias);
+  const result = req.kind === 'global' ? await global(ctx, req.bucketId, req.globalAlias) : await local(ctx, req.bucketId, req.accessKeyId, req.localAlias);
   return bucketInfo(ctx, result);
 }
 
-export async function removeBucketAliasV2(ctx: V2Context, body: unknown): Promise<V2Result> {
-  const req = parseAliasRequest(body);
-  const result =
-    req.kind === 'global'
-      ? await handleGlobalUnaliasBucket(ctx, req.bucketId, req.globalAlias)
-      : await handleLocalUnaliasBucket(ctx, req.bucketId, req.accessKeyId, req.localAlias);
-  return bucketInfo(ctx, result);
-}
+export const addBucketAliasV2 = (ctx: V2Context, body: unknown): Promise<V2Result> =>
+  changeAlias(ctx, body, handleGlobalAliasBucket, handleLocalAliasBucket);
+
+export const removeBucketAliasV2 = (ctx: V2Context, body: unknown): Promise<V2Result> =>
+  changeAlias(ctx, body, handleGlobalUnaliasBucket, handleLocalUnaliasBucket);
