@@ -17,6 +17,7 @@ import { handleGlobalAliasBucket, handleGlobalUnaliasBucket, handleLocalAliasBuc
 import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
+import type { ConsoleSite } from './console-site.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { badRequest, toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
@@ -36,6 +37,8 @@ export interface AdminDeps {
   readonly metricsToken?: string | undefined;
   /** What `GET /health` says; default: the store's `healthy()`. */
   readonly health?: () => HealthReport;
+  /** The web console's files under `/console/` (console-site.ts); undefined: those paths are admin routes as any other. */
+  readonly console?: ConsoleSite;
 }
 
 export interface MetricsSource {
@@ -71,6 +74,12 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
     const p: Pending = { req, res, extraHeaders: NO_HEADERS, startedAt: performance.now(), observer: deps.observer, endpoint: undefined };
+    if (deps.console?.owns(path)) {
+      // Static files, no token: the page asks for the token itself and keeps it in the tab.
+      const host = req.headers[':authority'] ?? req.headers.host;
+      deps.console.serve(p, req.method ?? '', path, typeof host === 'string' ? host : undefined);
+      return;
+    }
     serve(p, path, query ?? '').catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
       // One line per failed request; never the token (nor the query, which may name a key).
