@@ -18,6 +18,7 @@ import { handleBucketChangeKeyPerm } from './bucket-permissions.js';
 import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleListBuckets, handleUpdateBucket } from './buckets.js';
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
 import { authorizeAdmin } from './admin-auth.js';
+import type { ConsoleSite } from './console-site.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { badRequest, toErrorResponse } from './errors.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
@@ -45,6 +46,8 @@ export interface AdminDeps {
   readonly dataDir?: string;
   /** Wall clock (ms since the epoch) for admin token expiry; default Date.now. */
   readonly now?: () => number;
+  /** The web console's files under `/console/` (console-site.ts); undefined: those paths are admin routes as any other. */
+  readonly console?: ConsoleSite;
 }
 
 export interface MetricsSource {
@@ -89,6 +92,12 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   return (req, res) => {
     const { path, query } = splitTarget(req.url ?? '/');
     const p: Pending = { req, res, extraHeaders: NO_HEADERS, startedAt: performance.now(), observer: deps.observer, endpoint: undefined };
+    if (deps.console?.owns(path)) {
+      // Static files, no token: the page asks for the token itself and keeps it in the tab.
+      const host = req.headers[':authority'] ?? req.headers.host;
+      deps.console.serve(p, req.method ?? '', path, typeof host === 'string' ? host : undefined);
+      return;
+    }
     serve(p, path, query ?? '').catch((err: unknown) => {
       const response = toErrorResponse(err, deps.region, path);
       // One line per failed request; never the token (nor the query, which may name a key).

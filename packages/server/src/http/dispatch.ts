@@ -14,6 +14,7 @@ import { beginVerification, checkBodyDigest } from '../auth/verify.js';
 import type { Bucket } from '../store/metadata.js';
 import type { Store } from '../store/store.js';
 import type { HandlerContext } from './context.js';
+import { consoleCorsHeaders, consolePreflightHeaders, NO_CONSOLE_ORIGINS, type ConsoleOrigins } from './console-cors.js';
 import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
@@ -44,6 +45,8 @@ export interface K2vDeps {
   readonly now?: () => number;
   /** Told of every answered request of a routed endpoint (metrics). */
   readonly observer?: ResponseObserver;
+  /** The web console's origins, answered CORS on every bucket (console-cors.ts); default none. */
+  readonly consoleOrigins?: ConsoleOrigins;
 }
 
 /** The request's state as the error path needs it: filled in as the pipeline learns it. */
@@ -64,6 +67,7 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpResponse) => void {
   const now = deps.now ?? Date.now;
+  const consoleOrigins = deps.consoleOrigins ?? NO_CONSOLE_ORIGINS;
   return (req, res) => {
     const target = req.url ?? '/';
     const { path, query } = splitTarget(target);
@@ -81,6 +85,11 @@ export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpRes
     if ('sk' in ep) checkSortKey(ep.sk, deps.limits);
     const meta = deps.store.meta;
     if (ep.kind === 'Options') {
+      const from = req.headers['origin'];
+      if (typeof from === 'string' && consoleOrigins.allows(from)) {
+        respond(p, 200, consolePreflightHeaders(from));
+        return;
+      }
       handleOptions(p, meta, ep.bucket);
       return;
     }
@@ -88,6 +97,7 @@ export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpRes
     // computed before authentication from the bucket's global alias (as for the preflight).
     const origin = headerValue(req.headers, 'origin');
     const corsFor = (bucketId: string | undefined) => {
+      if (origin !== undefined && consoleOrigins.allows(origin)) return consoleCorsHeaders(origin);
       if (origin === undefined || bucketId === undefined) return NO_HEADERS;
       const rules = meta.getBucket(bucketId)?.corsRules;
       return rules === undefined || rules.length === 0 ? NO_HEADERS : responseCorsHeaders(rules, origin, req.method ?? '') ?? NO_HEADERS;

@@ -16,6 +16,8 @@ export interface RunningServer {
   /** Where the K2V API listens (the real port when configured with port 0, or a socket path). */
   readonly k2v: BoundAddress;
   readonly admin: BoundAddress;
+  /** The web console's URL (on the admin listener); undefined when it is not installed or the admin listener is a socket. */
+  readonly console: string | undefined;
   readonly store: Store;
   /** Open long polls (PollItem, PollRange): `polls.size` is the number of waiting clients. */
   readonly polls: { readonly size: number };

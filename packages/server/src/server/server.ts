@@ -4,11 +4,13 @@
 import type { Server } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { createAdminHandler } from '../admin/admin-server.js';
+import { CONSOLE_PREFIX, createConsoleSite, findConsoleDist } from '../admin/console-site.js';
 import { parseBindAddress } from '../config/bind-address.js';
 import type { ServerConfig, TlsFiles } from '../config/config.js';
 import type { ConnectionLimits } from '../config/limits.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
+import { ConsoleOriginSet, consoleOriginList } from './console-origins.js';
 import { healthCheck } from './health.js';
 import { createGuardedServer } from './http-guards.js';
 import { keyLimitsProblem } from './key-limits.js';
@@ -37,7 +39,11 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
   }
   const polls = new PollRegistry();
   metrics.trackPolls(() => polls.size);
-  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log, observer: metrics.k2v });
+  const consoleOrigins = new ConsoleOriginSet();
+  const consoleDist = findConsoleDist();
+  let k2vBound: BoundAddress | undefined;
+  const consoleSite = createConsoleSite(consoleDist, () => ({ k2v: k2vBound, k2vTls: config.k2vTls !== undefined, region: config.region }));
+  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log, observer: metrics.k2v, consoleOrigins });
   const adminHandler = createAdminHandler({
     store,
     adminToken: config.adminToken,
@@ -48,6 +54,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     metricsToken: config.metricsToken,
     health: healthCheck(store, config.dataDir),
     dataDir: config.dataDir,
+    console: consoleSite,
   });
   let k2vListener: Listener;
   let adminListener: Listener;
@@ -73,9 +80,13 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     await store.close();
     throw err;
   }
+  k2vBound = k2v;
+  consoleOrigins.set(consoleOriginList(admin, adminListener.tls));
+  const consoleUrl = consoleDist === undefined ? undefined : consoleAddress(admin, adminListener.tls);
   log.info(
     {
       k2v: formatBound(k2v),
+      console: consoleUrl,
       admin: formatBound(admin),
       k2vTls: k2vListener.tls,
       adminTls: adminListener.tls,
@@ -117,7 +128,14 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     })();
     return closing;
   };
-  return { k2v, admin, store, polls, close, reloadTls };
+  return { k2v, admin, store, polls, console: consoleUrl, close, reloadTls };
+}
+
+/** The console's URL as a browser on this machine opens it (a wildcard address -> loopback). */
+function consoleAddress(admin: BoundAddress, tls: boolean): string | undefined {
+  if (admin.kind !== 'tcp') return undefined;
+  const host = admin.host === '::' || admin.host === '0.0.0.0' ? '127.0.0.1' : admin.host;
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${admin.port}${CONSOLE_PREFIX}/`;
 }
 
 /** A listener as the composition root drives it, plain or TLS. */

@@ -110,7 +110,10 @@ describe('first run', () => {
       }
     }
     for (const secret of [creds.AWS_SECRET_ACCESS_KEY, creds.K2V_ADMIN_TOKEN]) assert.ok(!second.stderr().includes(secret), 'not printed again');
-    assert.equal(second.stderr().trim(), `k2v: the first run's credentials are in ${path.join(dataDir, 'credentials.env')} (source it: . ${path.join(dataDir, 'credentials.env')})`);
+    const [credsLine, consoleLine, ...rest] = second.stderr().trim().split('\n');
+    assert.equal(credsLine, `k2v: the first run's credentials are in ${path.join(dataDir, 'credentials.env')} (source it: . ${path.join(dataDir, 'credentials.env')})`);
+    assert.match(consoleLine ?? '', /^k2v: web console at http:\/\/127\.0\.0\.1:\d+\/console\/ \(sign in with K2V_ADMIN_TOKEN from that file, or an access key\)$/);
+    assert.deepEqual(rest, []);
   });
 
   test('a configured admin token: no generated token, key or bucket', async () => {
