@@ -1,7 +1,7 @@
 /**
  * Two PostgreSQL stores on one database, as two K2V servers: each is its own node, changes made
  * through one wake the other's subscribers (LISTEN/NOTIFY), concurrent writes through both
- * become siblings, metadata changed through one is seen by the other, and a lost notification
+ * become siblings, metadata (keys, admin tokens) changed through one is seen by the other, and a lost notification
  * connection is re-established by itself and makes subscribers re-read (onResync).
  */
 import assert from 'node:assert/strict';
@@ -99,6 +99,22 @@ describe('PostgreSQL: two servers on one database', () => {
     });
     await eventually(() => b.meta.getKey(id) === undefined, 10_000, 'B refuses the deleted key');
     assert.equal(b.meta.keyIdEverUsed(id), true);
+  });
+
+  it('an admin token created, narrowed then deleted through A is seen so by B', async () => {
+    const id = 'ef'.repeat(12);
+    await a.meta.update((d) => {
+      d.adminTokens.set(id, { id, tokenHash: `sha256:${'00'.repeat(32)}`, name: 't', created: Date.now(), expiration: null, scope: ['*'] });
+    });
+    await eventually(() => b.meta.getAdminToken(id) !== undefined, 10_000, 'B knows the token');
+    await a.meta.update((d) => {
+      d.adminTokens.get(id)!.scope = ['ListKeys'];
+    });
+    await eventually(() => b.meta.getAdminToken(id)?.scope[0] === 'ListKeys', 10_000, 'B sees the narrowed scope');
+    await a.meta.update((d) => {
+      d.adminTokens.delete(id);
+    });
+    await eventually(() => b.meta.getAdminToken(id) === undefined, 10_000, 'B forgets the deleted token');
   });
 
   it('a lost notification connection is re-established by itself; then subscribers re-read (onResync) and metadata is served again', async () => {
