@@ -37,7 +37,8 @@ describe('the web console in Chromium', () => {
 
   const watch = (p: Page) => {
     p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    p.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+    // Failed statuses the tests provoke (403, 404, 409) are logged by Chromium too: not problems.
+    p.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4') && problems.push(`console: ${m.text()}`));
     p.on('dialog', (d) => {
       dialogs.push(`${d.type()}: ${d.message()}`);
       void d.dismiss();
@@ -156,8 +157,12 @@ describe('the web console in Chromium', () => {
     await page.getByTestId('snippet').waitFor(WAIT);
     await shot(page, 'item-conflict');
     await page.getByTestId('value').filter({ hasText: 'by C' }).getByTestId('keep').click();
-    await page.waitForFunction("document.querySelectorAll('[data-testid=value]').length === 1", undefined, WAIT);
-    const after = await c.readItem('notes', 'conflict');
+    // The write is done when the server has one value; the page then shows the new token.
+    let after = await c.readItem('notes', 'conflict');
+    while (after!.values.length !== 1) after = await c.readItem('notes', 'conflict');
+    await page.getByTestId('token').filter({ hasText: after!.token }).waitFor(WAIT);
+    assert.equal(await page.getByTestId('value').count(), 1);
+    assert.equal(await page.getByTestId('conflict').count(), 0);
     assert.equal(after!.values.length, 1);
     assert.deepEqual(JSON.parse(text(after!.values[0]!)), { written: 'by C' });
   });
@@ -231,8 +236,8 @@ describe('the web console in Chromium', () => {
     await empty.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').getByText('Aliases: console-empty').waitFor(WAIT);
     await page.getByTestId('confirm').click();
+    await empty.waitFor({ ...WAIT, state: 'detached' });
     await page.getByTestId('buckets').getByRole('link', { name: BUCKET, exact: true }).waitFor(WAIT);
-    assert.equal(await page.getByTestId('buckets').getByText('console-empty').count(), 0);
 
     const throwaway = await ts.admin('POST', '/v1/key', { name: 'to-delete' }).then((r) => r.json<{ accessKeyId: string }>());
     await page.getByRole('link', { name: 'Keys' }).click();
@@ -240,8 +245,8 @@ describe('the web console in Chromium', () => {
     await keyRow.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('alertdialog').getByText(`Access key ${throwaway.accessKeyId}`).waitFor(WAIT);
     await page.getByTestId('confirm').click();
+    await keyRow.waitFor({ ...WAIT, state: 'detached' });
     await page.getByTestId('keys').getByText(keyId).waitFor(WAIT);
-    assert.equal(await page.getByTestId('keys').getByText(throwaway.accessKeyId).count(), 0);
     assert.equal((await ts.admin('GET', `/v1/key?id=${throwaway.accessKeyId}`)).status, 404);
   });
 
