@@ -80,6 +80,15 @@ describe('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Create bucket' }).click();
     await page.getByTestId('buckets').getByRole('link', { name: BUCKET, exact: true }).waitFor(WAIT);
     bucketId = (await ts.admin('GET', `/v1/bucket?globalAlias=${BUCKET}`).then((r) => r.json<{ id: string }>())).id;
+    const row = page.getByTestId('buckets').locator('tr').filter({ hasText: BUCKET });
+    await row.getByRole('button', { name: 'Alias', exact: true }).click();
+    await page.getByLabel(`New global alias for ${BUCKET}`).fill(`${BUCKET}-alias`);
+    await row.getByRole('button', { name: 'Add alias' }).click();
+    await row.getByRole('button', { name: `Remove alias ${BUCKET}-alias` }).click();
+    await page.getByRole('alertdialog').getByText(`Its other aliases: ${BUCKET}`).waitFor(WAIT);
+    await page.getByTestId('confirm').click();
+    await row.getByRole('button', { name: `Remove alias ${BUCKET}-alias` }).waitFor({ ...WAIT, state: 'detached' });
+    assert.deepEqual((await ts.admin('GET', `/v1/bucket?id=${bucketId}`).then((r) => r.json<{ globalAliases: string[] }>())).globalAliases, [BUCKET]);
 
     await page.getByRole('link', { name: 'Keys' }).click();
     await page.getByLabel('Name of a new key').fill(KEY);
