@@ -22,7 +22,6 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: rea
       (e: unknown) => !ac.signal.aborted && setValue({ state: 'error', error: describeError(e) }),
     );
     return () => ac.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return [value, useCallback(() => setTick((t) => t + 1), [])];
 }

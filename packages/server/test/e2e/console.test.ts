@@ -116,8 +116,11 @@ describe('the web console in Chromium', () => {
     const entries = Array.from({ length: 120 }, (_, i) => ({ pk: 'big', sk: `item-${String(i).padStart(3, '0')}`, value: JSON.stringify({ n: i, tags: ['a', 'b'] }) }));
     await c.insertBatch(entries);
     await c.insertItem('notes', 'binary', new Uint8Array([0, 1, 2, 255, 254]));
+    // Keyboard: j moves to the first row, Enter opens it.
     await page.goto(`${consoleUrl()}#/b/${bucketId}`);
-    await page.getByTestId('partitions').getByRole('link', { name: 'big' }).click();
+    await page.getByTestId('partitions').getByRole('link', { name: 'big' }).waitFor(WAIT);
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
     const rows = page.getByTestId('items').locator('tbody tr');
     await page.getByTestId('items').getByRole('link', { name: 'item-000' }).waitFor(WAIT);
     assert.equal(await rows.count(), 50);
