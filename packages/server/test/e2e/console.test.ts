@@ -25,6 +25,15 @@ const WAIT = { timeout: 30_000 };
 
 const ts = useTestServer();
 
+/** Waits for a condition the browser brings about (polling, bounded; no assertion on time). */
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`never: ${what}`);
+}
+
 describe('the web console in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -106,7 +115,7 @@ describe('the web console in Chromium', () => {
         return info.keys.some((x) => x.accessKeyId === keyId && x.permissions[flag] === true);
       };
       await page.getByLabel(`${flag} of ${KEY} on ${BUCKET}`).and(page.locator(':checked')).waitFor(WAIT);
-      while (!(await granted())) await new Promise((r) => setTimeout(r, 50));
+      await until(granted, `${flag} granted`);
     }
     await shot(page, 'permissions');
   });
@@ -171,7 +180,7 @@ describe('the web console in Chromium', () => {
     await page.getByTestId('value').filter({ hasText: 'by C' }).getByTestId('keep').click();
     // The write is done when the server has one value; the page then shows the new token.
     let after = await c.readItem('notes', 'conflict');
-    while (after!.values.length !== 1) after = await c.readItem('notes', 'conflict');
+    await until(async () => (after = await c.readItem('notes', 'conflict'))!.values.length === 1, 'the conflict resolved on the server');
     await page.getByTestId('token').filter({ hasText: after!.token }).waitFor(WAIT);
     assert.equal(await page.getByTestId('value').count(), 1);
     assert.equal(await page.getByTestId('conflict').count(), 0);
