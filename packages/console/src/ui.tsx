@@ -9,15 +9,19 @@ export type Async<T> = { state: 'loading' } | { state: 'error'; error: string } 
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): [Async<T>, () => void] {
   const [value, setValue] = useState<Async<T>>({ state: 'loading' });
   const [tick, setTick] = useState(0);
+  const lastDeps = useRef<readonly unknown[] | undefined>(undefined);
   useEffect(() => {
     const ac = new AbortController();
-    setValue({ state: 'loading' });
+    // New deps: a new thing is loading. A reload of the same thing keeps showing the old value
+    // until the new one arrives (no flicker, no lost focus).
+    const same = lastDeps.current !== undefined && lastDeps.current.length === deps.length && deps.every((d, i) => Object.is(d, lastDeps.current![i]));
+    lastDeps.current = deps;
+    if (!same) setValue({ state: 'loading' });
     load(ac.signal).then(
       (v) => !ac.signal.aborted && setValue({ state: 'ready', value: v }),
       (e: unknown) => !ac.signal.aborted && setValue({ state: 'error', error: describeError(e) }),
     );
     return () => ac.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return [value, useCallback(() => setTick((t) => t + 1), [])];
 }

@@ -75,11 +75,16 @@ function AdminBuckets({ ctx }: { ctx: Ctx }) {
       setError(describeError(err));
     }
   };
-  const addAlias = async (b: BucketInfo) => {
-    const a = prompt(`New global alias for ${bucketLabel(b)}`);
-    if (a === null || a.trim() === '') return;
+  // The bucket whose alias form is open, and the alias typed.
+  const [aliasFor, setAliasFor] = useState<string>();
+  const [newAlias, setNewAlias] = useState('');
+  const addAlias = async (e: Event, b: BucketInfo) => {
+    e.preventDefault();
+    if (newAlias.trim() === '') return;
     try {
-      await admin.addGlobalAlias(b.id, a.trim());
+      await admin.addGlobalAlias(b.id, newAlias.trim());
+      setAliasFor(undefined);
+      setNewAlias('');
       reload();
     } catch (err) {
       setError(describeError(err));
@@ -142,6 +147,14 @@ function AdminBuckets({ ctx }: { ctx: Ctx }) {
                         {bucketLabel(b)}
                       </a>
                       <div class="muted mono small">{b.id.slice(0, 16)}…</div>
+                      {aliasFor === b.id && (
+                        <form class="inline" onSubmit={(e) => void addAlias(e, b)}>
+                          <input aria-label={`New global alias for ${bucketLabel(b)}`} value={newAlias} onInput={(e) => setNewAlias(e.currentTarget.value)} autofocus />
+                          <button type="submit" class="small">
+                            Add alias
+                          </button>
+                        </form>
+                      )}
                       <div class="aliases">
                         {b.globalAliases.map((a) => (
                           <span class="chip" key={a}>
@@ -159,7 +172,7 @@ function AdminBuckets({ ctx }: { ctx: Ctx }) {
                     <td class="num">{formatBytes(b.k2v?.bytes ?? 0)}</td>
                     <td>{b.keys.map((k) => k.name).join(', ')}</td>
                     <td class="actions">
-                      <button type="button" class="small" onClick={() => addAlias(b)}>
+                      <button type="button" class="small" onClick={() => setAliasFor(aliasFor === b.id ? undefined : b.id)}>
                         Alias
                       </button>
                       <button type="button" class="small danger" onClick={() => remove(b)}>

@@ -1,5 +1,5 @@
 /** Access keys: list, create (the secret shown once), import, delete; the permissions matrix. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { KeyInfo } from 'k2v-client/admin';
 import { describeError } from '../api.js';
 import { CopyButton, ErrorBox, Show, useAsync, useListKeys } from '../ui.js';
@@ -133,9 +133,13 @@ export function Permissions({ ctx }: { ctx: Ctx }) {
     return { keys, buckets: infos };
   }, []);
   const [error, setError] = useState<string>();
+  // What the user just clicked, shown until the reloaded matrix says it.
+  const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
+  useEffect(() => setPending(new Map()), [data]);
   if (admin === undefined) return <p>Permissions are managed with the admin token.</p>;
   const toggle = async (bucketId: string, keyId: string, flag: (typeof FLAGS)[number], on: boolean) => {
     setError(undefined);
+    setPending((m) => new Map(m).set(`${bucketId}/${keyId}/${flag}`, on));
     try {
       if (on) await admin.allowKey(bucketId, keyId, { [flag]: true });
       else await admin.denyKey(bucketId, keyId, { [flag]: true });
@@ -143,6 +147,11 @@ export function Permissions({ ctx }: { ctx: Ctx }) {
       reload();
     } catch (err) {
       setError(describeError(err));
+      setPending((m) => {
+        const n = new Map(m);
+        n.delete(`${bucketId}/${keyId}/${flag}`);
+        return n;
+      });
     }
   };
   return (
@@ -180,7 +189,7 @@ export function Permissions({ ctx }: { ctx: Ctx }) {
                               <label class="flag" key={f}>
                                 <input
                                   type="checkbox"
-                                  checked={p?.[f] ?? false}
+                                  checked={pending.get(`${b.id}/${k.id}/${f}`) ?? p?.[f] ?? false}
                                   aria-label={`${f} of ${k.name} on ${bucketLabel(b)}`}
                                   onChange={(e) => void toggle(b.id, k.id, f, e.currentTarget.checked)}
                                 />
