@@ -33,7 +33,6 @@ import { applyWrites } from './apply-writes.js';
 import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
-import type { DurableTransactions } from './durable-transactions.js';
 import type { Transact } from './observed-transactions.js';
 import { readItemView } from './read-item.js';
 import { Subscriptions } from '../subscriptions.js';
@@ -51,8 +50,8 @@ export interface LmdbStoreParts {
   readonly logger: Logger;
   readonly tombstoneGcDelayMs: number;
   readonly gcIntervalMs: number;
-  /** Durable write transactions and the read gate (durable-transactions.ts). */
-  readonly durable: DurableTransactions;
+  /** lmdb-js `transaction()`, possibly reporting to a StoreObserver (observed-transactions.ts). */
+  readonly transact: Transact;
 }
 
 /** The longest keys the key layout can hold (keys.ts). */
@@ -77,7 +76,6 @@ export class LmdbStore implements Store {
   private commits = 0;
   private readonly gcTimer: NodeJS.Timeout;
   private readonly txn: Transact;
-  private readonly durableView: () => Promise<void> | undefined;
   private gcRunning = false;
 
   constructor(parts: LmdbStoreParts) {
@@ -90,8 +88,7 @@ export class LmdbStore implements Store {
     this.lock = parts.lock;
     this.logger = parts.logger;
     this.gcDelayMs = parts.tombstoneGcDelayMs;
-    this.txn = parts.durable.transact;
-    this.durableView = parts.durable.durableView;
+    this.txn = parts.transact;
     this.subs = new Subscriptions((err, change) =>
       this.logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -110,9 +107,7 @@ export class LmdbStore implements Store {
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
     try {
       this.checkOpen();
-      const item = readItemView(this.db, bucketId, pk, sk, undefined);
-      const wait = this.durableView();
-      return wait === undefined ? Promise.resolve(item) : wait.then(() => item);
+      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, undefined));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -123,8 +118,6 @@ export class LmdbStore implements Store {
     const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId);
     this.snapshots.add(snap);
     try {
-      const wait = this.durableView();
-      if (wait !== undefined) await wait;
       return await fn(snap);
     } finally {
       snap.close();
@@ -165,9 +158,7 @@ export class LmdbStore implements Store {
   bucketHasItems(bucketId: string): Promise<boolean> {
     try {
       this.checkOpen();
-      const has = this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined;
-      const wait = this.durableView();
-      return wait === undefined ? Promise.resolve(has) : wait.then(() => has);
+      return Promise.resolve(this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -16,7 +16,6 @@ import { LmdbStore } from './lmdb-store.js';
 import { LmdbMetadataStore } from './metadata-store.js';
 import { bucketBytes, bucketCountKey } from './keys.js';
 import { loadNodeState } from './node-identity.js';
-import { durableTransactions, type FlushedOf } from './durable-transactions.js';
 import { observedTransactions } from './observed-transactions.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
 import { openViewDbs } from './view-dbs.js';
@@ -36,8 +35,6 @@ export interface LmdbStoreOptions {
   readonly gcIntervalMs?: number;
   /** Told of commits and asked for sizes (metrics); none: nothing is measured. */
   readonly observer?: StoreObserver;
-  /** Where flush completions come from (tests hold them back); default lmdb-js's `flushed`. */
-  readonly flushedOf?: FlushedOf;
 }
 
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> {
@@ -51,9 +48,8 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       path: opts.dataDir,
       // a directory, even when its name has a dot (lmdb-js would take it for a file name)
       noSubdir: false,
-      // each commit's sync overlaps the next transaction; durability is tracked by
-      // durable-transactions.ts (see the comment at the top of lmdb-store.ts)
-      overlappingSync: true,
+      // durable commits: see the comment at the top of lmdb-store.ts
+      overlappingSync: false,
       maxDbs: 4,
       // Each snapshot pinned across a commit (a streaming ReadBatch, a poll) holds a reader slot;
       // LMDB's default of 126 is too few for a busy server. A slot costs 64 bytes of lock.mdb.
@@ -93,7 +89,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       logger,
       tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
       gcIntervalMs,
-      durable: durableTransactions(db, observedTransactions(env, db, opts.observer), opts.flushedOf),
+      transact: observedTransactions(env, db, opts.observer),
     });
   } catch (err) {
     if (env !== undefined) await env.close().catch(() => undefined);
