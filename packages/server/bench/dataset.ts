@@ -46,7 +46,11 @@ export function valueOf(i: number, bytes: number = VALUE_BYTES): Buffer {
 /** What the K2V child preloads, in-process, before a workload. */
 export type PreloadSpec =
   | { readonly layout: 'grid'; readonly from: number; readonly to: number }
-  | { readonly layout: 'mailboxes'; readonly mailboxes: number; readonly rows: number };
+  | { readonly layout: 'mailboxes'; readonly mailboxes: number; readonly rows: number }
+  | { readonly layout: 'wide'; readonly pk: string; readonly items: number };
+
+/** Sort key of item i of a wide partition (the wake-up run's watched range). */
+export const wideSk = (i: number): string => 'w' + String(i).padStart(8, '0');
 
 /** A small, fast, seeded PRNG (mulberry32) so request files are reproducible run to run. */
 export function prng(seed: number): () => number {

@@ -30,6 +30,8 @@ export interface Options {
   readonly scalePoints: readonly number[];
   readonly polls: number;
   readonly wakeups: number;
+  /** Items in the range watched by the second wake-up run (0: no second run). */
+  readonly wideRange: number;
   readonly idleS: number;
   readonly churnS: number;
   readonly churnRate: number;
@@ -55,6 +57,7 @@ const HELP = `npm run bench -- [flags]
   --scale-10m             add a 10 M-item point to the scale table (loads 9 M more items)
   --polls <n>             idle long polls held open (default 10000)
   --wakeups <n>           wake-ups measured commit -> response (default 1000)
+  --wide-range <n>        items in the range PollRange watches in a second wake-up run (default 100000; 0: none)
   --idle <s>              seconds over which idle CPU is measured (default 5)
   --churn-seconds <s>     duration of the abandoned-poll churn (default 60)
   --churn-rate <n>        polls aborted and re-issued per second (default 1000)
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       'scale-10m': { type: 'boolean', default: false },
       polls: { type: 'string' },
       wakeups: { type: 'string' },
+      'wide-range': { type: 'string' },
       idle: { type: 'string' },
       'churn-seconds': { type: 'string' },
       'churn-rate': { type: 'string' },
@@ -131,6 +135,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     scalePoints,
     polls: num(values.polls, smoke ? 200 : 10_000, '--polls'),
     wakeups: num(values.wakeups, smoke ? 50 : 1_000, '--wakeups'),
+    wideRange: num(values['wide-range'], smoke ? 1_000 : 100_000, '--wide-range'),
     idleS: num(values.idle, smoke ? 1 : 5, '--idle'),
     churnS: num(values['churn-seconds'], smoke ? 2 : 60, '--churn-seconds'),
     churnRate: num(values['churn-rate'], smoke ? 100 : 1_000, '--churn-rate'),

@@ -111,7 +111,7 @@ export function renderReport(r: Results): string {
   const disturbed = [...r.bareRuns, ...r.rows.flatMap((x) => [x.k2v, x.etcd]), r.mix].filter((m) => m !== undefined && m.otherCpuPct > 25).length;
   if (disturbed > 0) out.push(`**${disturbed} run(s) shared the machine with other work (other > 25 % of a core): compare their ratios with care.**`);
 
-  if (r.idle.length > 0 || r.wakeup !== undefined || r.churn !== undefined) {
+  if (r.idle.length > 0 || r.wakeup !== undefined || r.wakeupWide !== undefined || r.churn !== undefined) {
     out.push('');
     out.push('## Long polls');
     out.push('');
@@ -149,12 +149,19 @@ export function renderReport(r: Results): string {
     );
     out.push('');
   }
-  if (r.wakeup !== undefined) {
-    const w = r.wakeup;
+  const wakeupRows = [r.wakeup, r.wakeupWide].filter((w) => w !== undefined);
+  if (wakeupRows.length > 0) {
     out.push(
       table(
         ['wake-up delay, durable commit -> watcher response received', 'p50 ms', 'p99 ms', 'max ms'],
-        [[`${f0(w.wakeups)} wake-ups (${w.watchersPerCommit / 2} PollItem + ${w.watchersPerCommit / 2} PollRange per commit)`, ms(w.p50Ms), ms(w.p99Ms), ms(w.maxMs)]],
+        wakeupRows.map((w) => [
+          `${f0(w.wakeups)} wake-ups (${w.watchersPerCommit / 2} PollItem + ${w.watchersPerCommit / 2} PollRange per commit${
+            w.rangeItems > 0 ? `, PollRange over ${f0(w.rangeItems)} items` : ''
+          })`,
+          ms(w.p50Ms),
+          ms(w.p99Ms),
+          ms(w.maxMs),
+        ]),
       ),
     );
     out.push('');

@@ -33,6 +33,8 @@ export interface Results {
   readonly rows: ThroughputRow[];
   readonly idle: IdlePollsResult[];
   wakeup?: WakeupResult;
+  /** The same, PollRange watching a range of `--wide-range` items. */
+  wakeupWide?: WakeupResult;
   churn?: ChurnResult;
   mix?: MixResult;
   mixBare?: Measured | undefined;

@@ -171,6 +171,12 @@ export async function runAll(ctx: BenchContext, r: Results, o: RunAllOptions): P
     if (want('wakeup')) {
       log(`K2V: ${opts.wakeups} wake-ups`);
       r.wakeup = await wakeups(k2v, b, opts.wakeups);
+      if (opts.wideRange > 0) {
+        // Each round waits for its watchers' first reads of the whole range: fewer rounds.
+        const n = Math.min(opts.wakeups, 200);
+        log(`K2V: ${n} wake-ups, PollRange over ${opts.wideRange} items`);
+        r.wakeupWide = await wakeups(k2v, b, n, opts.wideRange);
+      }
     }
     if (want('churn')) {
       log(`K2V: churn of ${opts.churnRate} abandoned polls/s for ${opts.churnS} s`);

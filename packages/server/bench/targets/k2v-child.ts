@@ -21,7 +21,7 @@ import { Session } from 'node:inspector';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import { startServer } from '../../src/server/server.js';
 import type { ItemWrite } from '../../src/store/store.js';
-import { gridItem, logPk, logSk, msgPk, msgSk, valueOf, type ItemName, type PreloadSpec } from '../dataset.js';
+import { gridItem, logPk, logSk, msgPk, msgSk, valueOf, wideSk, type ItemName, type PreloadSpec } from '../dataset.js';
 import type { ChildReply, ChildRequest } from './k2v-ipc.js';
 
 interface ChildConfig {
@@ -121,6 +121,8 @@ async function main(): Promise<void> {
     const names = function* (): Generator<{ name: ItemName; i: number }> {
       if (spec.layout === 'grid') {
         for (let i = spec.from; i < spec.to; i++) yield { name: gridItem(i), i };
+      } else if (spec.layout === 'wide') {
+        for (let i = 0; i < spec.items; i++) yield { name: { pk: spec.pk, sk: wideSk(i) }, i };
       } else {
         for (let m = 0; m < spec.mailboxes; m++) {
           for (let r = 0; r < spec.rows; r++) yield { name: { pk: logPk(m), sk: logSk(r) }, i: r };

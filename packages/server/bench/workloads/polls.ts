@@ -3,7 +3,7 @@
  * delay from a commit to each watcher's response, and the churn of abandoned polls.
  */
 import type { BenchContext } from '../context.js';
-import { ITEMS_PER_PARTITION, gridItem, gridPk, valueOf, type ItemName } from '../dataset.js';
+import { ITEMS_PER_PARTITION, gridItem, gridPk, valueOf, wideSk, type ItemName } from '../dataset.js';
 import { CpuMeter, rssAnonBytes, rssBytes } from '../proc-stats.js';
 import { openMany, RawConn } from '../polls/raw-conn.js';
 import type { K2vTarget } from '../targets/k2v-target.js';
@@ -125,6 +125,8 @@ export interface WakeupResult {
   readonly p99Ms: number;
   readonly maxMs: number;
   readonly watchersPerCommit: number;
+  /** Items in the range the PollRange watchers watch (besides the new item). */
+  readonly rangeItems: number;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -136,29 +138,49 @@ export function percentile(sorted: readonly number[], p: number): number {
  * Rounds of 5 PollItem + 5 PollRange watchers on one new item; once the server holds all ten,
  * the item is written, and each watcher's delay is the instant its response is complete minus
  * the instant the server published the durable commit to its subscribers (both CLOCK_MONOTONIC).
+ * With `rangeItems` > 0, the PollRange watchers watch a partition preloaded with that many items
+ * (and every item written so far), so a wake-up that re-read the range would pay for all of them.
  */
-export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number): Promise<WakeupResult> {
+export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number, rangeItems = 0): Promise<WakeupResult> {
   const PER = 10;
-  const pk = 'wake';
+  const pk = rangeItems > 0 ? 'wide' : 'wake';
+  if (rangeItems > 0) await k2v.preload(b.bucketId, { layout: 'wide', pk, items: rangeItems });
   await k2v.recordCommits(b.bucketId, pk);
   const watchers = await openMany(k2v.target, PER);
-  const writer = await RawConn.open(k2v.target);
+  let writer = await RawConn.open(k2v.target);
   const delays: number[] = [];
+  let marker: string | undefined;
+  let scanMs = 0;
   try {
     for (let round = 0; delays.length < n; round++) {
-      const it = { pk, sk: 'r' + String(round).padStart(7, '0') };
-      const first = await watchers[PER - 1]!.request(pollRange(b, pk, { prefix: it.sk }));
-      const marker = (JSON.parse(first.body.toString()) as { seenMarker: string }).seenMarker;
+      const it = { pk, sk: rangeItems > 0 ? wideSk(rangeItems + round) : 'r' + String(round).padStart(7, '0') };
+      const prefix = rangeItems > 0 ? 'w' : it.sk;
+      if (rangeItems === 0 || marker === undefined) {
+        const t0 = performance.now();
+        const first = await watchers[PER - 1]!.request(pollRange(b, pk, { prefix }));
+        scanMs = performance.now() - t0;
+        marker = (JSON.parse(first.body.toString()) as { seenMarker: string }).seenMarker;
+      }
+      const seenMarker = marker;
       const responses = watchers.map((c, i) =>
-        c.request(i < PER / 2 ? pollItem(b, it, EMPTY_TOKEN, 60) : pollRange(b, pk, { prefix: it.sk, seenMarker: marker, timeout: 60 })),
+        c.request(i < PER / 2 ? pollItem(b, it, EMPTY_TOKEN, 60) : pollRange(b, pk, { prefix, seenMarker, timeout: 60 })),
       );
       const held = await waitForWaiters(k2v, (w) => w >= PER, 10_000, 1);
       if (held < PER) throw new Error(`only ${held} of ${PER} watchers registered`);
+      // A PollRange with a marker first reads its whole range once (to learn that nothing is new):
+      // let those first reads end, so that what is measured is the wake-up, not the set-up.
+      if (rangeItems > 0) await sleep(Math.min(2_000, scanMs * (PER / 2)));
+      // (after such a wait the server may have closed an idle keep-alive connection)
+      if (rangeItems > 0) {
+        writer.close();
+        writer = await RawConn.open(k2v.target);
+      }
       const w = await writer.request(insertItem(b, it, valueOf(round), undefined));
       if (w.status !== 204) throw new Error(`wake-up write: ${w.status} ${w.body.toString()}`);
       const got = await Promise.all(responses);
       const bad = got.find((r) => r.status !== 200);
       if (bad !== undefined) throw new Error(`watcher answered ${bad.status}: ${bad.body.toString()}`);
+      marker = (JSON.parse(got[PER - 1]!.body.toString()) as { seenMarker: string }).seenMarker;
       const commit = (await k2v.commitTimes()).get(`${pk}\n${it.sk}`);
       if (commit === undefined) throw new Error('no commit instant recorded');
       for (const c of watchers) delays.push(Number(c.lastResponseAt - commit) / 1e6);
@@ -169,7 +191,14 @@ export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number): Promise<
     await k2v.stopRecording();
   }
   const sorted = delays.slice(0, n).sort((a, b) => a - b);
-  return { wakeups: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1]!, watchersPerCommit: PER };
+  return {
+    wakeups: sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[sorted.length - 1]!,
+    watchersPerCommit: PER,
+    rangeItems,
+  };
 }
 
 // ---- churn of abandoned polls ---------------------------------------------------------------

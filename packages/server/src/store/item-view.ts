@@ -55,6 +55,9 @@ const conflictScratch: number[] = [];
 /** Scratch of the token bytes, grown on demand (8 + 16 bytes per node; synchronous use only). */
 let tokenBuf = Buffer.allocUnsafe(8 + 16 * 4);
 
+/** Values of at least this many bytes are base64-encoded by Node (see `writeBase64`). */
+const NATIVE_BASE64_FROM = 96;
+
 export class ItemView {
   private constructor(
     readonly sk: string,
@@ -197,6 +200,11 @@ export class ItemView {
 
   /** `base64(from, to)` written as ASCII into `out` at `at`; returns the offset after it. */
   writeBase64(from: number, to: number, out: Uint8Array, at: number): number {
+    // Node's encoder wins from about 100 bytes on (its string costs less than the JavaScript loop:
+    // 1 000 bytes 0.23-0.95 vs 2.3-3.5 us), the loop below that (32 bytes: 0.11-0.31 vs 0.28-0.72 us).
+    if (to - from >= NATIVE_BASE64_FROM && out instanceof Buffer) {
+      return at + out.write(this.buf.toString('base64', from, to), at, 'latin1');
+    }
     return writeBase64(this.buf, from, to, out, at, false);
   }
 

@@ -235,6 +235,27 @@ describe('PollRange with a seen marker', () => {
     assert304(await within(pollRange(pk, { seenMarker: marker, timeout: 1 }), 10_000, 'poll'), 'after batch');
   });
 
+  test('a held poll reads only what changed: its answer is the one a fresh poll with its marker gives', async () => {
+    const pk = uniquePk('pr-held');
+    await insertBatch(ts, Array.from({ length: 50 }, (_, i) => ({ pk, sk: `old${String(i).padStart(2, '0')}`, v: b64('x') })));
+    const first = result(await pollRange(pk, {}));
+    assert.equal(first.items.length, 50);
+    const held = pollRange(pk, { seenMarker: first.seenMarker, timeout: 20 });
+    await waitersReach(1);
+    // One commit: in range, UTF-16 order differs from UTF-8 order (U+10000 sorts after U+FFFF in UTF-8).
+    await insertBatch(ts, [
+      { pk, sk: '\u{10000}', v: b64('a') },
+      { pk, sk: '\uffff', v: b64('b') },
+      { pk, sk: 'old07', v: b64('c') },
+      { pk: uniquePk('pr-held-other'), sk: 'zz', v: b64('d') },
+    ]);
+    const woken = result(await within(held, 15_000, 'held poll'));
+    const fresh = result(await pollRange(pk, { seenMarker: first.seenMarker, timeout: 1 }));
+    assert.deepEqual(sks(woken), ['old07', '\uffff', '\u{10000}']);
+    assert.deepEqual(woken.items, fresh.items);
+    assert304(await within(pollRange(pk, { seenMarker: woken.seenMarker, timeout: 1 }), 10_000, 'poll'), 'after the held poll');
+  });
+
   test('writes outside a prefix range (other prefix, other partition) do not wake it', async () => {
     const pk = uniquePk('pr-outside-prefix');
     for (const k of ['a1', 'b1']) await putItem(ts, pk, k, 'x');

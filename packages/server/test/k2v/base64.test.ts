@@ -52,6 +52,32 @@ describe('strict base64', () => {
   });
 });
 
+describe('strict standard base64: accepted if and only if canonical', () => {
+  it('on texts of both alphabets, padding anywhere, whitespace and non-ASCII characters', () => {
+    const units = [...'AQgwZ9+/=-_ .\t\n', '\u00e9', '\u0100', '\u{1F600}'];
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...units), maxLength: 24 }), (s) => {
+        const canonical = Buffer.from(s, 'base64').toString('base64') === s;
+        assert.equal(decodeBase64Strict(s) !== undefined, canonical, JSON.stringify(s));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('on encodings of random bytes with one character replaced', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.constantFrom(...'=-_ .*A/'), (b, at, c) => {
+        const text = Buffer.from(b).toString('base64');
+        const i = at % text.length;
+        const s = text.slice(0, i) + c + text.slice(i + 1);
+        const canonical = Buffer.from(s, 'base64').toString('base64') === s;
+        assert.equal(decodeBase64Strict(s) !== undefined, canonical, JSON.stringify(s));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
 describe('writeBase64', () => {
   it("writes Buffer's text for any bytes, both alphabets, at any offsets", () => {
     fc.assert(

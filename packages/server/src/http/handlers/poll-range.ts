@@ -4,8 +4,14 @@
  * Without a seen marker: every item of the range at once. With one: wait until an item of the
  * range has a causal context the marker does not cover. The new marker advances every writer
  * node's clock to the snapshot's watermark, which is sound because the response holds every item
- * of the range changed up to that watermark (the whole range is re-read from one snapshot each
- * time).
+ * of the range that is new to the marker in that snapshot.
+ *
+ * Only the first check reads the whole range. After it found nothing new, an item can only become
+ * new by changing, and every change committed after `subscribe` is delivered (or followed by a
+ * resync): so each later check reads just the sort keys changed since the previous check began
+ * (in sort-key order), and its answer is the one a whole-range read of its snapshot would give.
+ * A resync (changes may have been missed) makes the next check read the whole range again. The
+ * cost of a wake-up is the changed items', whatever the size of the range.
  */
 import { causalContext, type DvvsItem } from '../../k2v/dvvs.js';
 import { badRequest } from '../../k2v/errors.js';
@@ -47,6 +53,8 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
     if (seen === undefined) throw badRequest('invalid seen marker');
   }
   const since = seen;
+  /** Sort keys changed since the running (or last) check began; undefined: read the whole range. */
+  let changed: Set<string> | undefined;
   return longPoll<PollAnswer>(ctx, {
     timeoutMs: pollTimeoutMs(timeout),
     subscribe: (wake) =>
@@ -54,11 +62,22 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
         ctx.bucketId,
         ep.pk,
         (change) => {
-          if (inRange(change.sk, spec)) wake();
+          if (!inRange(change.sk, spec)) return;
+          changed?.add(change.sk);
+          wake();
         },
-        wake,
+        () => {
+          changed = undefined;
+          wake();
+        },
       ),
-    check: () => scan(ctx, ep.pk, spec, since),
+    check: () => {
+      const keys = changed;
+      // From here on, changes are collected for the next check (also when this one reads it all).
+      changed = new Set();
+      if (since === undefined || keys === undefined) return scan(ctx, ep.pk, spec, since);
+      return rescan(ctx, ep.pk, spec, [...keys], since);
+    },
     respond: (answer) => {
       const items = answer.items.map((e) => itemJson(e.sk, e.item)).join(',');
       const marker = JSON.stringify(encodeSeenMarker(answer.marker));
@@ -68,6 +87,28 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
 }
 
 const skOf = (v: ItemView): string => v.sk;
+
+/** Contract section 8: sort keys compare by their UTF-8 bytes. */
+function byUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** A later check: only the items changed since the previous check, read from one snapshot. */
+function rescan(ctx: HandlerContext, pk: string, spec: RangeSpec, keys: string[], since: SeenMarker): Promise<PollAnswer | undefined> {
+  if (keys.length > 1) keys.sort(byUtf8);
+  return ctx.store.read(async (snap) => {
+    const items: { sk: string; item: DvvsItem; ctx: Map<bigint, bigint> }[] = [];
+    for (const sk of keys) {
+      const v = await snap.getItem(ctx.bucketId, pk, sk);
+      if (v === undefined) continue;
+      const item = v.toItem();
+      const cc = causalContext(item);
+      if (isNewItem(since, sk, cc)) items.push({ sk, item, ctx: cc });
+    }
+    if (items.length === 0) return undefined;
+    return { items, marker: restrict(markSeen(since, await snap.watermark(), items), spec) };
+  });
+}
 
 function scan(ctx: HandlerContext, pk: string, spec: RangeSpec, since: SeenMarker | undefined): Promise<PollAnswer | undefined> {
   return ctx.store.read(async (snap) => {
