@@ -43,7 +43,7 @@ export interface PgStoreParts {
 
 /** Tombstone-only items removed per GC transaction. */
 const GC_CHUNK = 1_000;
-/** pg_advisory_lock key of the tombstone GC ("k2v_gc" in ASCII): one pass at a time, over all servers. */
+/** Advisory lock key of the tombstone GC ("k2v_gc" in ASCII): one chunk at a time, over all servers. */
 const GC_LOCK = 0x6b32765f6763n;
 
 export class PgStore implements Store {
@@ -151,59 +151,46 @@ export class PgStore implements Store {
    * One GC pass: removes every item tombstone-only for longer than the delay, whichever node
    * wrote its tombstone (`tomb_since` is the time of the write that made it tombstone-only, on
    * the writing server's clock: server clocks are assumed synchronized, as for the causality
-   * clocks). One server at a time: a pass that finds another one running (the advisory lock)
-   * does nothing and returns 0. Returns how many items it removed.
+   * clocks). One server at a time: each chunk runs under a transaction advisory lock, and a pass
+   * that finds another server's chunk running stops there (that server collects). Returns how
+   * many items it removed.
    */
   gcOnce(): Promise<number> {
     return this.track('gc', async () => {
       const upTo = Math.floor(this.p.now() - this.p.tombstoneGcDelayMs);
-      const gc = await this.sql.reserve();
-      try {
-        const [got] = await gc<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${GC_LOCK.toString()}::bigint) AS ok`;
-        if (got?.ok !== true) return 0;
-        try {
-          let total = 0;
-          for (;;) {
-            const n = await this.gcChunk(gc as unknown as Db, upTo);
-            total += n;
-            if (n < GC_CHUNK) return total;
-          }
-        } finally {
-          await gc`SELECT pg_advisory_unlock(${GC_LOCK.toString()}::bigint)`;
-        }
-      } finally {
-        gc.release();
+      let total = 0;
+      for (;;) {
+        const n = await this.gcChunk(upTo);
+        if (n === undefined) return total;
+        total += n;
+        if (n < GC_CHUNK) return total;
       }
     });
   }
 
-  /** Removes up to GC_CHUNK expired tombstone-only items in one transaction; returns how many. */
-  private async gcChunk(sql: Db, upTo: number): Promise<number> {
-    const [, gone] = await Promise.all([
-      sql`BEGIN`,
-      sql<{ bucket: Buffer; n: bigint }[]>`
+  /**
+   * Removes up to GC_CHUNK expired tombstone-only items in one transaction; returns how many, or
+   * undefined when another server's GC holds the lock (a transaction lock: nothing to release
+   * on a connection that may have died).
+   */
+  private gcChunk(upTo: number): Promise<number | undefined> {
+    return this.sql.begin(async (tx) => {
+      const [got] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${GC_LOCK.toString()}::bigint) AS ok`;
+      if (got?.ok !== true) return undefined;
+      const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
         WITH victims AS (
           SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}
           ORDER BY tomb_since LIMIT ${GC_CHUNK} FOR UPDATE SKIP LOCKED),
         deleted AS (
           DELETE FROM k2v_item i USING victims v WHERE i.part = v.part AND i.sk = v.sk RETURNING i.bucket)
-        SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`,
-    ]).catch(async (err: unknown) => {
-      await sql`ROLLBACK`.catch(() => undefined);
-      throw err;
-    });
-    try {
+        SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`;
       for (const g of gone) {
-        await sql`
+        await tx`
           INSERT INTO k2v_bucket_items (bucket, node_id, items) VALUES (${g.bucket}, ${nodeToDb(this.nodeId)}, ${-g.n})
           ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
       }
-      await sql`COMMIT`;
-    } catch (err) {
-      await sql`ROLLBACK`.catch(() => undefined);
-      throw err;
-    }
-    return gone.reduce((acc, g) => acc + Number(g.n), 0);
+      return gone.reduce((acc, g) => acc + Number(g.n), 0);
+    }) as Promise<number | undefined>;
   }
 
   close(): Promise<void> {
