@@ -4,12 +4,13 @@
  *
  * - A server serves metadata (the auth path of every request) only while it holds a lease: a
  *   row of k2v_server_lease saying which metadata version it has applied, renewed every
- *   LEASE_MS / 5. Locally the lease ends LEASE_MS after the renewal was *sent* (before the
+ *   LEASE_MS / 10. Locally the lease ends LEASE_MS after the renewal was *sent* (before the
  *   database stamped it), so it always ends before the database thinks it does.
- * - A renewal is granted only if the server has applied the current version, read under a
- *   SHARE lock of the version row: it waits for a metadata change in flight to commit, then
- *   sees its version. A server behind is refused and stays fenced (503) once its lease runs
- *   out, until it has reloaded.
+ * - A renewal writes the row (the version applied, a new `lease_until`), and only once that is
+ *   committed reads the current version: the local lease is extended only if no newer version
+ *   had committed by then. Every change committed later sees the row and waits for this server;
+ *   a server behind does not extend, reloads, and stays fenced (503) once its lease runs out,
+ *   until it has reloaded.
  * - A metadata change, after its COMMIT and before its answer, waits (`awaitApplied`) until
  *   every other server with a lease in force has acknowledged the new version, or until that
  *   lease has run out; at most LEASE_MS + a margin.
@@ -22,10 +23,14 @@
 import type { Db } from './pg-connection.js';
 import { nodeToDb } from './pg-keys.js';
 
-/** How long a renewal lets a server serve metadata without another one. */
-export const LEASE_MS = 5_000;
+/**
+ * How long a renewal lets a server serve metadata without another one: long enough that a
+ * loaded machine (seconds of event-loop lag) does not fence a healthy server, short enough for
+ * the wait of a change after a server was SIGKILLed.
+ */
+export const LEASE_MS = 10_000;
 /** Renewals per lease (a server fences itself only after this many missed in a row). */
-const RENEWALS_PER_LEASE = 5;
+const RENEWALS_PER_LEASE = 10;
 /** Slack for clock rates and steps. */
 const CLOCK_MARGIN_MS = 250;
 
@@ -65,14 +70,16 @@ export class MetaLease {
   private async renewOnce(): Promise<boolean> {
     const applied = this.applied();
     const sentAt = performance.now();
-    const rows = await this.sql`
-      WITH v AS (SELECT version FROM k2v_meta_version FOR SHARE)
-      INSERT INTO k2v_server_lease (node_id, meta_version, lease_until)
-      SELECT ${nodeToDb(this.nodeId)}, ${applied}, clock_timestamp() + ${this.leaseMs} * interval '1 millisecond'
-      FROM v WHERE v.version <= ${applied}
-      ON CONFLICT (node_id) DO UPDATE SET meta_version = EXCLUDED.meta_version, lease_until = EXCLUDED.lease_until
-      RETURNING 1`;
-    if (rows.length === 0) {
+    const me = nodeToDb(this.nodeId);
+    // Committed first (its own statement), then the version read after it: if that read finds
+    // nothing newer than `applied`, every newer change commits later and its awaitApplied sees
+    // this row, so serving until the new local deadline is safe. Otherwise a newer change may
+    // already have been answered without this server: no extension, reload.
+    await this.sql`
+      INSERT INTO k2v_server_lease (node_id, meta_version, lease_until) VALUES (${me}, ${applied}, clock_timestamp() + ${this.leaseMs} * interval '1 millisecond')
+      ON CONFLICT (node_id) DO UPDATE SET meta_version = EXCLUDED.meta_version, lease_until = EXCLUDED.lease_until`;
+    const [v] = await this.sql<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`;
+    if ((v?.version ?? 0n) > applied) {
       this.behind();
       return false;
     }
