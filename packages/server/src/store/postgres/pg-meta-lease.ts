@@ -39,6 +39,8 @@ export class MetaLease {
   private until = 0;
   private timer: NodeJS.Timeout | undefined;
   private renewing: Promise<boolean> | undefined;
+  private next: Promise<boolean> | undefined;
+  private closed = false;
 
   constructor(
     private readonly sql: Db,
@@ -59,15 +61,32 @@ export class MetaLease {
     this.timer.unref();
   }
 
-  /** Renews (the acknowledgement of the applied version); true if granted. Never concurrent. */
+  /**
+   * Renews (the acknowledgement of the applied version); true if extended. One at a time: a call
+   * while one is in flight runs after it (with the version applied then, so an acknowledgement
+   * is never lost to a renewal that started just before a reload), and calls made meanwhile share
+   * that next one.
+   */
   renew(): Promise<boolean> {
-    this.renewing ??= this.renewOnce().finally(() => {
-      this.renewing = undefined;
-    });
-    return this.renewing;
+    if (this.next !== undefined) return this.next;
+    if (this.renewing === undefined) {
+      this.renewing = this.renewOnce().finally(() => {
+        this.renewing = undefined;
+      });
+      return this.renewing;
+    }
+    this.next = this.renewing
+      .catch(() => false)
+      .then(() => {
+        this.next = undefined;
+        return this.renew();
+      });
+    return this.next;
   }
 
   private async renewOnce(): Promise<boolean> {
+    // A closed server's row is gone: writing it again would make changes wait for it.
+    if (this.closed) return false;
     const applied = this.applied();
     const sentAt = performance.now();
     const me = nodeToDb(this.nodeId);
@@ -108,8 +127,9 @@ export class MetaLease {
   /** Stops renewing and gives the lease back, so no change waits for this server. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closed = true;
     this.until = 0;
-    await this.renewing?.catch(() => undefined);
+    await (this.next ?? this.renewing)?.catch(() => undefined);
     await this.sql`DELETE FROM k2v_server_lease WHERE node_id = ${nodeToDb(this.nodeId)}`.catch(() => undefined);
   }
 }
