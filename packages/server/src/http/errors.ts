@@ -54,6 +54,7 @@ const STORE_ERRORS: Record<StoreErrorCode, { code: ErrorCode; message: string }>
   // Metadata updates only come from the admin API, which maps these itself; reaching here is a bug.
   Conflict: { code: 'InternalError', message: 'internal error' },
   BucketNotEmpty: { code: 'InternalError', message: 'internal error' },
+  NoSuchBucket: { code: 'NoSuchBucket', message: 'Bucket not found' },
 };
 
 /**

@@ -26,7 +26,7 @@ export interface StoreOptions {
   readonly tombstoneGcDelayMs: number;
   readonly maxValuesPerItem: number;
   readonly logger: Logger;
-  /** Commit and size figures for /metrics (the LMDB backend reports them). */
+  /** Commit and size figures for /metrics (PostgreSQL reports commits only, LMDB both). */
   readonly observer?: StoreObserver;
 }
 
@@ -35,7 +35,13 @@ export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<S
     case 'lmdb':
       return openLmdbStore({ dataDir: storage.dataDir, mapSizeBytes: storage.mapSizeBytes, ...opts });
     case 'postgres':
-      return openPgStore({ url: storage.url, tombstoneGcDelayMs: opts.tombstoneGcDelayMs, maxValuesPerItem: opts.maxValuesPerItem, logger: opts.logger }).catch((err: unknown) => {
+      return openPgStore({
+        url: storage.url,
+        tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
+        maxValuesPerItem: opts.maxValuesPerItem,
+        logger: opts.logger,
+        ...(opts.observer === undefined ? {} : { observer: opts.observer }),
+      }).catch((err: unknown) => {
         throw new StartupError(`cannot open the PostgreSQL store: ${err instanceof Error ? err.message : String(err)}`);
       });
     default: {

@@ -11,7 +11,9 @@ export type StoreErrorCode =
   /** A metadata update would break an invariant of the metadata store. */
   | 'Conflict'
   /** A metadata update required a bucket without K2V items, and it has some (admin 409). */
-  | 'BucketNotEmpty';
+  | 'BucketNotEmpty'
+  /** The bucket was removed while the write was on its way (another server's admin API, 404). */
+  | 'NoSuchBucket';
 
 export class StoreError extends Error {
   constructor(

@@ -5,6 +5,8 @@
  * another tenant's bucket) -> the exact status and code of contract sections 4 and 5, and no side
  * effect (client-visible dumps after each row, raw LMDB records after the whole matrix). Then the
  * admin API: every route but GET /health refuses a missing or wrong token with 403, changing nothing.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): it compares raw LMDB records before and after.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

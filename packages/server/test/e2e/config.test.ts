@@ -3,6 +3,8 @@
  * starts a working server (on [::]:3902, IPv6 and IPv4), `--check-config` resolves and masks,
  * every bad configuration is exit 1 with one line naming the key, and both listeners on Unix
  * sockets (a stale socket removed at start, the sockets removed at shutdown).
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): the binary's LMDB configuration (--data-dir).
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

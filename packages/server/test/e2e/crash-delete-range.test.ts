@@ -5,6 +5,8 @@
  * must then hold a first part deleted (tombstone-only) and the rest untouched, cut at a chunk
  * boundary, the ReadIndex counters must equal a recount, and the same query run again must finish
  * the deletion. Replay with K2V_CRASH_SEED=<seed>.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): LMDB's DeleteBatch chunks of 10 000 items (on PostgreSQL a query is one transaction).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

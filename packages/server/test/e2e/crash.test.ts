@@ -9,6 +9,8 @@
  *
  * Replay a run with K2V_CRASH_SEED=<seed printed in the diagnostics>; K2V_CRASH_CYCLES sets the
  * number of kills (default 24).
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): SIGKILLs one server on its LMDB data dir (PostgreSQL crashes are the two-server crash tests).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,8 +1,11 @@
 /**
  * The database engine the end-to-end tests run on, chosen by `K2V_TEST_DB_ENGINE` as Garage's
  * tests choose theirs by GARAGE_TEST_INTEGRATION_DB_ENGINE (src/garage/tests/common/garage.rs).
- * `lmdb` is the default, `postgres` runs each test server on a fresh database of a throwaway cluster; an unknown value fails every e2e test file at
- * load, loudly, rather than silently testing the default. A new backend joins with one entry of
+ * `lmdb` is the default, `postgres` runs each test server on a fresh database of a throwaway
+ * cluster: the one `K2V_TEST_PG_URL` names (a superuser URL; `npm test` starts one cluster for
+ * the whole run, test/support/e2e-on-postgres.ts), else one of this test process's own. An
+ * unknown value fails every e2e test file at load, loudly, rather than silently testing the
+ * default. A new backend joins with one entry of
  * ENGINES: what it adds to a test server's config, and how it cleans up after it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,10 +13,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import type { ServerConfig } from '../../src/config/config.js';
-import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
+import { createDatabaseAt, startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 
-/** One throwaway PostgreSQL cluster per test process, a fresh database per test server. */
+/** The run's shared cluster, if the runner started one (a superuser URL). */
+const SHARED_PG_URL = process.env['K2V_TEST_PG_URL'];
+
+/** Else one throwaway PostgreSQL cluster per test process; a fresh database per test server. */
 let pgCluster: Promise<PgCluster> | undefined;
+let dbCount = 0;
 
 /** Where one test server keeps its data, and how to remove it. */
 export interface TestDatabase {
@@ -28,8 +35,14 @@ const ENGINES = {
     return { config: { dataDir }, remove: () => rm(dataDir, { recursive: true, force: true }) };
   },
   postgres: async (): Promise<TestDatabase> => {
-    pgCluster ??= startPgCluster();
-    const postgresUrl = await (await pgCluster).createDatabase();
+    let postgresUrl: string;
+    if (SHARED_PG_URL !== undefined) {
+      // Several test processes share the cluster: the pid keeps their database names apart.
+      postgresUrl = await createDatabaseAt(SHARED_PG_URL, `k2v_e2e_${process.pid}_${++dbCount}`);
+    } else {
+      pgCluster ??= startPgCluster();
+      postgresUrl = await (await pgCluster).createDatabase();
+    }
     // The data dir is not used by this engine; it exists so tests that look at it still can.
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-e2e-'));
     return {

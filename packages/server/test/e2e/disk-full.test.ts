@@ -8,6 +8,8 @@
  *   writes succeed again;
  * and in both cases nothing acknowledged is lost or corrupted, across a restart (SIGKILL for the
  * full disk) and with ReadIndex counters equal to a recount.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): LMDB's map size and a full disk under the data dir (PostgreSQL: test/store/postgres).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

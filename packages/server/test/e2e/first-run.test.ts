@@ -4,6 +4,8 @@
  * data dir, never logs a secret, and prints only where the file is on the next start. Also: a
  * failed request is one warn line without secrets, a configured token turns the first run off,
  * and `--log-format pretty`.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): the first run creates credentials only on a new LMDB store, never on a shared PostgreSQL one.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

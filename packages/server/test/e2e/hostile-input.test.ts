@@ -6,6 +6,8 @@
  * and raw LMDB records) and the server logged no error.
  *
  * HOSTILE_SEED=<n> replays a run, HOSTILE_COUNT=<n> changes its size.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): it compares raw LMDB records before and after.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -8,6 +8,8 @@
  * - idle keep-alive connections are closed; per-address and global connection caps hold;
  * - header size and every documented K2V limit are enforced with a 4xx, nothing written;
  * - running out of file descriptors does not bring the server down.
+ *
+ * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): HTTP connection limits, independent of the store.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

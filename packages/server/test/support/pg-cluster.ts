@@ -39,6 +39,19 @@ export interface PgCluster {
   log(): Promise<string>;
 }
 
+/** Creates an empty database `name` through the superuser URL `adminUrl`; returns its URL. */
+export async function createDatabaseAt(adminUrl: string, name: string): Promise<string> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await sql.end();
+  }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 /** Debian's layout: /usr/lib/postgresql/<major>/bin, the newest major with an initdb. */
 export function pgBinDir(): string {
   const root = '/usr/lib/postgresql';
@@ -113,15 +126,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     port,
     dataDir,
     url,
-    async createDatabase(name = `k2v_${process.pid}_${++dbCount}`) {
-      const sql = postgres(url(), { max: 1, onnotice: () => {} });
-      try {
-        await sql.unsafe(`CREATE DATABASE "${name}"`);
-      } finally {
-        await sql.end();
-      }
-      return url(name);
-    },
+    createDatabase: (name = `k2v_${process.pid}_${++dbCount}`) => createDatabaseAt(url(), name),
     async start() {
       await pgRun('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
     },

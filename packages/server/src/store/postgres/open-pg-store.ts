@@ -12,6 +12,7 @@ import { publishAll, PgStore } from './pg-store.js';
 import { migrate } from './schema.js';
 import { toStoreError } from './pg-errors.js';
 import { GroupWriter } from './write-txn.js';
+import type { StoreObserver } from '../store-metrics.js';
 
 export interface PgStoreOptions {
   /** postgres://user:pass@host1:port,host2:port/db?target_session_attrs=read-write */
@@ -20,28 +21,58 @@ export interface PgStoreOptions {
   readonly maxValuesPerItem: number;
   /** Pool size (default 10). */
   readonly maxConnections?: number;
-  /** statement_timeout, and the bound on every store call (default 10 s). */
+  /** statement_timeout, and the bound on every store call (default: the URL's, else 10 s). */
   readonly statementTimeoutMs?: number;
-  /** lock_timeout (default 5 s). */
+  /** lock_timeout (default: the URL's, else 5 s). */
   readonly lockTimeoutMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
   readonly gcIntervalMs?: number;
+  /** The metadata lease (pg-meta-lease.ts LEASE_MS by default); shorter in tests. */
+  readonly metaLeaseMs?: number;
+  /** Commit figures for /metrics. */
+  readonly observer?: StoreObserver;
+}
+
+/** Default bounds (docs/postgres.md "Bounded time"). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_CONNECTIONS = 10;
+
+/**
+ * `statement_timeout` and `lock_timeout` given in the URL's query (ms, as PostgreSQL takes them
+ * there): they also bound the store's own calls, so they are read here rather than left to the
+ * driver alone. Anything else in the URL is the driver's.
+ */
+export function timeoutsOfUrl(url: string): { statementTimeoutMs?: number; lockTimeoutMs?: number } {
+  // The query alone: a multi-host authority (h1:5432,h2:5432) is no WHATWG URL.
+  const q = url.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]);
+  const ms = (name: string): number | undefined => {
+    const v = params.get(name);
+    return v !== null && /^[1-9]\d{0,8}$/.test(v) ? Number(v) : undefined;
+  };
+  const statementTimeoutMs = ms('statement_timeout');
+  const lockTimeoutMs = ms('lock_timeout');
+  return { ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }), ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }) };
 }
 
 export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   const logger = opts.logger ?? pino({ level: 'silent' });
+  const fromUrl = timeoutsOfUrl(opts.url);
   const conn: PgConnectionOptions = {
     url: opts.url,
-    maxConnections: opts.maxConnections ?? 10,
-    statementTimeoutMs: opts.statementTimeoutMs ?? 10_000,
-    lockTimeoutMs: opts.lockTimeoutMs ?? 5_000,
+    maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    statementTimeoutMs: opts.statementTimeoutMs ?? fromUrl.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: opts.lockTimeoutMs ?? fromUrl.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
   const sql = connect(conn);
+  // The metadata lease's own connection: renewals never queue behind requests on the pool.
+  const leaseSql = connect({ ...conn, maxConnections: 1 });
   try {
     await migrate(sql);
     const node = await claimNode(sql);
-    const meta = await PgMetadataStore.load(sql, logger);
+    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, opts.metaLeaseMs);
     const subs = new Subscriptions((err, change) =>
       logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -60,12 +91,14 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       logger,
     );
     await listener.start();
+    meta.lease.start();
     const now = opts.now ?? Date.now;
     const writer = new GroupWriter(sql, {
       nodeId: node.nodeId,
       now,
       maxValuesPerItem: opts.maxValuesPerItem,
       onCommitted: (changes) => publishAll(subs, changes),
+      observer: opts.observer,
     });
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
     logger.info({ nodeId: node.nodeId.toString(16) }, 'PostgreSQL store open');
@@ -74,6 +107,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       node,
       writer,
       meta,
+      leaseSql,
       subs,
       listener,
       logger,
@@ -84,6 +118,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     });
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => undefined);
+    await leaseSql.end({ timeout: 1 }).catch(() => undefined);
     throw toStoreError(err, 'opening the PostgreSQL store');
   }
 }

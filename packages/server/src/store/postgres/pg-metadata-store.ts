@@ -10,11 +10,17 @@
  * compute the changed records, and writes them, bumps the version and NOTIFYs `k2v_meta` in the
  * same transaction. The cache changes only after COMMIT.
  *
- * Freshness rule. Every other server reloads its cache on that notification. While a server's
- * notification connection is down, it cannot know its cache is fresh: every metadata read then
- * fails with 'Unavailable' (503) until LISTEN is back and the cache has been reloaded. What this
- * does not close: the few milliseconds between the revoking server's COMMIT and another server's
- * reload (see docs/postgres.md).
+ * Freshness rule (pg-meta-lease.ts, docs/postgres.md): a change waits, after its COMMIT and
+ * before its answer, until every live server has applied its version; a server that has not
+ * renewed its lease with the current version in time fences itself (every metadata read fails
+ * 'Unavailable', 503) until it has reloaded. While a server's notification connection is down
+ * its reads fail the same way, until LISTEN is back and the cache has been reloaded. Reloads
+ * and updates run one at a time (one queue), each load in one snapshot.
+ *
+ * A removed bucket must hold no item (the port's mustBeEmpty): its row is locked FOR UPDATE
+ * before the count, so the count waits for every item write holding the bucket's KEY SHARE
+ * lock (write-txn.ts), and the removal records the bucket in k2v_bucket_gone, where a write that
+ * waited for it finds it.
  */
 import { Buffer } from 'node:buffer';
 import type { Logger } from 'pino';
@@ -24,6 +30,7 @@ import { LmdbMetadataStore, type MetaDatabase } from '../lmdb/metadata-store.js'
 import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError } from './pg-errors.js';
+import { MetaLease } from './pg-meta-lease.js';
 import { META_CHANNEL } from './pg-notify.js';
 
 type Tx = ReservedSql<{ bigint: bigint }>;
@@ -72,7 +79,15 @@ class RecordsDb implements MetaDatabase {
   }
 }
 
-async function loadRecords(sql: Db): Promise<{ version: bigint; records: Record_[] }> {
+/** Every record and the version, in one snapshot. */
+function loadRecords(sql: Db): Promise<{ version: bigint; records: Record_[] }> {
+  return sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => loadRecordsIn(tx as unknown as Db)) as Promise<{
+    version: bigint;
+    records: Record_[];
+  }>;
+}
+
+async function loadRecordsIn(sql: Db | Tx): Promise<{ version: bigint; records: Record_[] }> {
   const [v] = await sql<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`;
   const records: Record_[] = [];
   for (const { prefix, table } of TABLES) {
@@ -88,21 +103,28 @@ export class PgMetadataStore implements MetadataStore {
   private inner: LmdbMetadataStore;
   private db: RecordsDb;
   private version: bigint;
+  /** Updates and reloads, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private fresh = true;
+  readonly lease: MetaLease;
 
   private constructor(
     private readonly sql: Db,
     loaded: { version: bigint; records: Record_[] },
     private readonly logger: Logger,
+    leaseSql: Db,
+    nodeId: bigint,
+    leaseMs: number | undefined,
   ) {
     this.db = new RecordsDb(loaded.records);
     this.inner = LmdbMetadataStore.load(this.db);
     this.version = loaded.version;
+    this.lease = new MetaLease(leaseSql, nodeId, () => this.version, () => this.refresh(undefined), leaseMs);
   }
 
-  static async load(sql: Db, logger: Logger): Promise<PgMetadataStore> {
-    return new PgMetadataStore(sql, await loadRecords(sql), logger);
+  /** `leaseSql`: the lease's own connection; `nodeId`: this server's node. */
+  static async load(sql: Db, logger: Logger, leaseSql: Db, nodeId: bigint, leaseMs?: number): Promise<PgMetadataStore> {
+    return new PgMetadataStore(sql, await loadRecords(sql), logger, leaseSql, nodeId, leaseMs);
   }
 
   /** The notification connection is down: the cache may be stale. */
@@ -110,30 +132,41 @@ export class PgMetadataStore implements MetadataStore {
     this.fresh = false;
   }
 
-  /**
-   * Reloads the cache (after a notification, or once LISTEN is back) and marks it fresh. Queued
-   * with the updates: a reload that read the records before an update committed must not install
-   * them over that update's result (a deleted bucket would come back in the cache).
-   */
+  /** Reloads the cache (once LISTEN is back, or when behind), marks it fresh, renews the lease. */
   reload(): Promise<void> {
-    const run = this.queue.then(() => this.reloadNow());
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.reloadNow());
   }
 
+  /** reload()'s work, for a caller already in the queue. */
   private async reloadNow(): Promise<void> {
     const loaded = await loadRecords(this.sql);
     if (loaded.version >= this.version) this.install(loaded);
     this.fresh = true;
+    await this.lease.renew();
   }
 
-  /** A `k2v_meta` notification: another server committed metadata version `payload`. */
+  /** A `k2v_meta` notification: a server committed metadata version `payload`. */
   onNotify(payload: string): void {
-    if (/^\d+$/.test(payload) && BigInt(payload) <= this.version) return;
-    this.reload().catch((err: unknown) => {
-      this.logger.error({ err }, 'metadata reload failed; refusing metadata reads until it succeeds');
-      this.fresh = false;
+    this.refresh(/^\d+$/.test(payload) ? BigInt(payload) : undefined);
+  }
+
+  /** Reloads unless `version` is already applied (a change of this server's own, or a repeat). */
+  private refresh(version: bigint | undefined): void {
+    this.enqueue(async () => {
+      if (version !== undefined && version <= this.version) return;
+      const loaded = await loadRecords(this.sql);
+      if (loaded.version >= this.version) this.install(loaded);
+      // The acknowledgement another server's change is waiting for.
+      await this.lease.renew();
+    }).catch((err: unknown) => {
+      this.logger.error({ err }, 'metadata reload failed; this server refuses requests once its lease runs out, until a reload succeeds');
     });
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   getKey(id: string): AccessKey | undefined {
@@ -173,13 +206,12 @@ export class PgMetadataStore implements MetadataStore {
   }
 
   update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.runUpdate(fn));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.runUpdate(fn));
   }
 
   private current(): LmdbMetadataStore {
     if (!this.fresh) throw new StoreError('Unavailable', 'metadata cache cannot be confirmed fresh (PostgreSQL notification connection down)');
+    if (!this.lease.valid) throw new StoreError('Unavailable', 'metadata lease expired: this server has not confirmed the current metadata version');
     return this.inner;
   }
 
@@ -204,24 +236,28 @@ export class PgMetadataStore implements MetadataStore {
         await tx`BEGIN`;
         open = true;
         const [v] = await tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version FOR UPDATE`;
-        if (v!.version !== this.version) this.install(await loadRecords(tx));
+        if (v!.version !== this.version) this.install(await loadRecordsIn(tx));
       } catch (err) {
         dbError = err;
         throw err;
       }
       const next = this.version + 1n;
       this.db.persist = async (ops) => {
-        // A removed bucket must hold no item (the port's mustBeEmpty), checked in this
-        // transaction. Not yet race-free against an item write committing on another server at
-        // the same moment (item writes do not lock anything the bucket's removal locks).
+        // A removed bucket must hold no item (the port's mustBeEmpty): the row lock waits for
+        // every item write in flight on the bucket (they hold KEY SHARE on it), and the count,
+        // a statement after it, sees what they committed (READ COMMITTED).
+        const removed: string[] = [];
         for (const op of ops) {
           if (op[0] !== 'remove' || !op[1].startsWith('bucket/')) continue;
           const id = op[1].slice('bucket/'.length);
+          await tx`SELECT id FROM k2v_bucket WHERE id = ${id} FOR UPDATE`;
           const [r] = await tx<{ n: bigint }[]>`
             SELECT coalesce(sum(items), 0)::int8 AS n FROM k2v_bucket_items WHERE bucket = ${Buffer.from(id, 'hex')}`;
           if ((r?.n ?? 0n) > 0n) throw new StoreError('BucketNotEmpty', `bucket ${id} still holds K2V items`);
+          removed.push(id);
         }
         const stmts: Promise<unknown>[] = [];
+        for (const id of removed) stmts.push(tx`INSERT INTO k2v_bucket_gone (id) VALUES (${id}) ON CONFLICT DO NOTHING`);
         for (const op of ops) stmts.push(this.writeOp(tx, op));
         stmts.push(tx`UPDATE k2v_meta_version SET version = ${next}`);
         stmts.push(tx`SELECT pg_notify(${META_CHANNEL}, ${next.toString()})`);
@@ -234,10 +270,20 @@ export class PgMetadataStore implements MetadataStore {
         }
         this.version = next;
       };
+      const versionBefore = this.version;
       const result = await this.inner.update(fn);
       if (open) {
         await tx`ROLLBACK`;
         open = false;
+      }
+      if (this.version !== versionBefore) {
+        // Committed: answer only once every live server has applied it (or fenced itself).
+        try {
+          await this.lease.awaitApplied(this.version);
+        } catch (err) {
+          dbError = err;
+          throw err;
+        }
       }
       return result;
     } catch (err) {

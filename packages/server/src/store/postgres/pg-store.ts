@@ -30,6 +30,8 @@ export interface PgStoreParts {
   readonly node: NodeClaim;
   readonly writer: GroupWriter;
   readonly meta: PgMetadataStore;
+  /** The metadata lease's connection (closed last). */
+  readonly leaseSql: Db;
   readonly subs: Subscriptions;
   readonly listener: PgListener;
   readonly logger: Logger;
@@ -41,6 +43,8 @@ export interface PgStoreParts {
 
 /** Tombstone-only items removed per GC transaction. */
 const GC_CHUNK = 1_000;
+/** Advisory lock key of the tombstone GC ("k2v_gc" in ASCII): one chunk at a time, over all servers. */
+const GC_LOCK = 0x6b32765f6763n;
 
 export class PgStore implements Store {
   readonly nodeId: bigint;
@@ -135,36 +139,58 @@ export class PgStore implements Store {
     });
   }
 
-  /** Healthy while the notification connection is up and no database call failed in the last 2 s. */
+  /**
+   * Healthy while the notification connection is up, the metadata lease holds, and no database
+   * call failed in the last 2 s.
+   */
   healthy(): boolean {
-    return this.closing === undefined && this.p.listener.isLive && Date.now() - this.lastFailure > 2_000;
+    return this.closing === undefined && this.p.listener.isLive && this.meta.lease.valid && Date.now() - this.lastFailure > 2_000;
   }
 
-  /** One GC pass: removes every item tombstone-only for longer than the delay; returns how many. */
+  /**
+   * One GC pass: removes every item tombstone-only for longer than the delay, whichever node
+   * wrote its tombstone (`tomb_since` is the time of the write that made it tombstone-only, on
+   * the writing server's clock: server clocks are assumed synchronized, as for the causality
+   * clocks). One server at a time: each chunk runs under a transaction advisory lock, and a pass
+   * that finds another server's chunk running stops there (that server collects). Returns how
+   * many items it removed.
+   */
   gcOnce(): Promise<number> {
     return this.track('gc', async () => {
       const upTo = Math.floor(this.p.now() - this.p.tombstoneGcDelayMs);
       let total = 0;
       for (;;) {
-        const n = await this.sql.begin(async (tx) => {
-          const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
-            WITH victims AS (
-              SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}
-              ORDER BY tomb_since LIMIT ${GC_CHUNK} FOR UPDATE SKIP LOCKED),
-            deleted AS (
-              DELETE FROM k2v_item i USING victims v WHERE i.part = v.part AND i.sk = v.sk RETURNING i.bucket)
-            SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`;
-          for (const g of gone) {
-            await tx`
-              INSERT INTO k2v_bucket_items (bucket, node_id, items) VALUES (${g.bucket}, ${nodeToDb(this.nodeId)}, ${-g.n})
-              ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
-          }
-          return gone.reduce((acc, g) => acc + Number(g.n), 0);
-        });
+        const n = await this.gcChunk(upTo);
+        if (n === undefined) return total;
         total += n;
         if (n < GC_CHUNK) return total;
       }
     });
+  }
+
+  /**
+   * Removes up to GC_CHUNK expired tombstone-only items in one transaction; returns how many, or
+   * undefined when another server's GC holds the lock (a transaction lock: nothing to release
+   * on a connection that may have died).
+   */
+  private gcChunk(upTo: number): Promise<number | undefined> {
+    return this.sql.begin(async (tx) => {
+      const [got] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${GC_LOCK.toString()}::bigint) AS ok`;
+      if (got?.ok !== true) return undefined;
+      const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
+        WITH victims AS (
+          SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}
+          ORDER BY tomb_since LIMIT ${GC_CHUNK} FOR UPDATE SKIP LOCKED),
+        deleted AS (
+          DELETE FROM k2v_item i USING victims v WHERE i.part = v.part AND i.sk = v.sk RETURNING i.bucket)
+        SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`;
+      for (const g of gone) {
+        await tx`
+          INSERT INTO k2v_bucket_items (bucket, node_id, items) VALUES (${g.bucket}, ${nodeToDb(this.nodeId)}, ${-g.n})
+          ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
+      }
+      return gone.reduce((acc, g) => acc + Number(g.n), 0);
+    }) as Promise<number | undefined>;
   }
 
   close(): Promise<void> {
@@ -177,8 +203,10 @@ export class PgStore implements Store {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.p.writer.drain();
     await this.p.listener.close();
+    await this.meta.lease.close();
     await this.p.node.release();
     await this.sql.end({ timeout: 5 });
+    await this.p.leaseSql.end({ timeout: 1 });
   }
 
   private gcTick(): void {

@@ -95,6 +95,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE k2v_admin_token (id text PRIMARY KEY, record jsonb NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'metadata leases, removed buckets',
+    sql: `
+      -- One row per live server (pg-meta-lease.ts): the metadata version it has applied, and
+      -- until when (database clock) it may serve without a renewal. A metadata change waits
+      -- until every server with a lease in force has applied it (or its lease has run out).
+      CREATE TABLE k2v_server_lease (
+        node_id bigint PRIMARY KEY,
+        meta_version bigint NOT NULL,
+        lease_until timestamptz NOT NULL
+      );
+      -- Ids of removed buckets (never reused): an item write that waited for a bucket's removal
+      -- finds it here and is refused (write-txn.ts).
+      CREATE TABLE k2v_bucket_gone (id text PRIMARY KEY);
+    `,
+  },
 ];
 
 /** Creates or migrates the schema; returns the version now in force. */

@@ -3,8 +3,12 @@
  * share the next one (one at a time per server: every write transaction of a node locks the
  * node's clock row anyway), and a transaction costs two pipelined round trips plus COMMIT:
  *
- *   1. BEGIN; lock this node's clock row; read every writer node's clock; read and lock
- *      (`FOR UPDATE`, in key order) the existing items the calls touch;
+ *   1. BEGIN; lock this node's clock row; read every writer node's clock; take a KEY SHARE lock
+ *      on the row of every bucket written, then look it up among the removed buckets: a removal
+ *      waits for this transaction's lock, and a write that waited for a removal finds its bucket
+ *      removed and is refused with NoSuchBucket, so no item is ever left in a removed bucket
+ *      (pg-metadata-store.ts); read and lock (`FOR UPDATE`, in key order) the
+ *      existing items the calls touch;
  *   2. plan each call with store/write-plan.ts (a refused call is dropped alone), then, pipelined:
  *      update the changed items and insert the new ones (arrays through `unnest`), add the
  *      counter deltas, the bucket item counts, the node's `last`, one NOTIFY per changed item
@@ -26,6 +30,7 @@ import { addCountsOf, zeroSum, type CountsSum } from '../../k2v/index-counts.js'
 import { StoreError } from '../errors.js';
 import { decodeItem, encodeItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
+import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
 import type { Db } from './pg-connection.js';
 import { isRetryable, toStoreError } from './pg-errors.js';
@@ -60,6 +65,8 @@ export interface WriterOptions {
   readonly now: () => number;
   readonly maxValuesPerItem: number;
   readonly onCommitted: (changes: readonly ItemChange[]) => void;
+  /** Commit figures for /metrics. */
+  readonly observer?: StoreObserver | undefined;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -94,6 +101,8 @@ export class GroupWriter {
   private running: Promise<void> | undefined;
   /** Committed write transactions (group commit makes it far lower than write calls). */
   commits = 0;
+  /** Seconds of the last transaction's second round trip (its writes and COMMIT). */
+  private lastCommitSeconds = 0;
 
   constructor(
     private readonly sql: Db,
@@ -116,6 +125,22 @@ export class GroupWriter {
   }
 
   private enqueue(call: Call): void {
+    const obs = this.opts.observer;
+    if (obs !== undefined) {
+      obs.writeQueued();
+      const { resolve, reject } = call;
+      call = {
+        ...call,
+        resolve: (v) => {
+          obs.writeSettled();
+          resolve(v);
+        },
+        reject: (e) => {
+          obs.writeSettled();
+          reject(e);
+        },
+      };
+    }
     this.queue.push(call);
     this.running ??= this.loop().finally(() => {
       this.running = undefined;
@@ -142,8 +167,10 @@ export class GroupWriter {
   private async commitBatch(batch: Call[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
+        const t0 = performance.now();
         const outcome = await this.transaction(batch);
         this.commits++;
+        this.opts.observer?.committed(batch.length, (performance.now() - t0) / 1000, this.lastCommitSeconds);
         const all: ItemChange[] = [];
         for (let i = 0; i < batch.length; i++) {
           const o = outcome[i]!;
@@ -196,6 +223,10 @@ export class GroupWriter {
       open = true;
       const own = c<{ last: bigint }[]>`SELECT last FROM k2v_node WHERE node_id = ${me} FOR UPDATE`;
       const clocks = c<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`;
+      const bucketIds = [...new Set(batch.map((x) => x.bucketId))].sort();
+      const lockedBuckets = c`SELECT id FROM k2v_bucket WHERE id = ANY(${c.array(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`;
+      // After the lock (next statement, fresh snapshot): a removal that committed meanwhile shows.
+      const goneBuckets = c<{ id: string }[]>`SELECT id FROM k2v_bucket_gone WHERE id = ANY(${c.array(bucketIds)}::text[])`;
       let loaded: Promise<{ part: Buffer; sk: Buffer; item: Buffer }[]> = Promise.resolve([]);
       if (ordered.length > 0) {
         loaded = c<{ part: Buffer; sk: Buffer; item: Buffer }[]>`
@@ -213,7 +244,8 @@ export class GroupWriter {
             ${rangeConditions(c, 'sk', { prefix, start, end, reverse: false })}
           ORDER BY sk FOR UPDATE`;
       }
-      const [, ownRows, clockRows, loadedRows, rangeRows] = await Promise.all([begin, own, clocks, loaded, inRange]);
+      const [, ownRows, clockRows, , goneRows, loadedRows, rangeRows] = await Promise.all([begin, own, clocks, lockedBuckets, goneBuckets, loaded, inRange]);
+      const gone = new Set(goneRows.map((r) => r.id));
       if (ownRows.length !== 1) throw new StoreError('Unavailable', `this server's node row ${this.opts.nodeId.toString(16)} is missing`);
 
       for (const r of loadedRows) {
@@ -229,6 +261,10 @@ export class GroupWriter {
       // Planning, call by call: each sees the items as the calls before it left them.
       const outcome: ({ changes: ItemChange[]; deleted: number } | { error: unknown })[] = [];
       for (const call of batch) {
+        if (gone.has(call.bucketId)) {
+          outcome.push({ error: new StoreError('NoSuchBucket', `bucket ${call.bucketId} was removed`) });
+          continue;
+        }
         const bucket = bucketBytes(call.bucketId);
         let writes = call.writes ?? [];
         let deleted = 0;
@@ -293,10 +329,12 @@ export class GroupWriter {
         stmts.push(c`SELECT pg_notify(${CHANGES_CHANNEL}, p) FROM unnest(${c.array(payloads)}::text[]) AS p`);
       }
       const commit = c`COMMIT`;
+      const t1 = performance.now();
       const settled = await Promise.allSettled([...stmts, commit]);
       open = false;
       const failed = settled.find((s) => s.status === 'rejected');
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+      this.lastCommitSeconds = (performance.now() - t1) / 1000;
       return outcome;
     } catch (err) {
       if (open) await c`ROLLBACK`.catch(() => undefined);
