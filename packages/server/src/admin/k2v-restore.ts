@@ -56,10 +56,10 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     if (batch.length > 0) {
       sum.itemsChanged += await store.mergeItems(batchBucket, batch);
       sum.items += batch.length;
+      committedThrough = lineNo - 1;
     }
     batch = [];
     batchBytes = 0;
-    committedThrough = lineNo - 1;
   };
   const fail = (why: string): Error =>
     badRequest(
@@ -88,8 +88,7 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
         } else {
           if (!metaDone) {
             metaDone = true;
-            await mergeMetadata(store, keys, buckets, sum);
-            committedThrough = lineNo - 1;
+            if (await mergeMetadata(store, keys, buckets, sum)) committedThrough = lineNo - 1;
           }
           const bucketId = targetBucket ?? r.bucketId;
           if (store.meta.getBucket(bucketId) === undefined) {
@@ -125,8 +124,9 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
   return sum;
 }
 
-async function mergeMetadata(store: Store, keys: readonly AccessKey[], buckets: readonly Bucket[], sum: RestoreSummary): Promise<void> {
-  if (keys.length === 0 && buckets.length === 0) return;
+/** True when there was metadata to merge (now committed). */
+async function mergeMetadata(store: Store, keys: readonly AccessKey[], buckets: readonly Bucket[], sum: RestoreSummary): Promise<boolean> {
+  if (keys.length === 0 && buckets.length === 0) return false;
   await store.meta.update((draft: MetadataDraft) => {
     for (const k of keys) {
       if (draft.keys.has(k.id) || draft.usedKeyIds.has(k.id)) continue;
@@ -152,4 +152,5 @@ async function mergeMetadata(store: Store, keys: readonly AccessKey[], buckets: 
       sum.bucketsAdded++;
     }
   });
+  return true;
 }
