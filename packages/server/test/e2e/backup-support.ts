@@ -140,7 +140,9 @@ export async function answers(c: SignedClient, bucket: string, items: readonly {
   for (const { pk, sk } of items) {
     for (const accept of ['application/json', 'application/octet-stream']) {
       const r = await c.request({ path: `/${bucket}/${enc(pk)}?sort_key=${enc(sk)}`, headers: { accept } });
-      reads.push({ pk, sk, accept, status: r.status, type: r.headers['content-type'], token: tokenOf(r), body: r.body.toString('base64') });
+      // An error body names the request's path (the bucket): its code is what a client reads.
+      const body = r.status >= 400 && r.body.length > 0 ? (JSON.parse(r.body.toString('utf8')) as { code: string }).code : r.body.toString('base64');
+      reads.push({ pk, sk, accept, status: r.status, type: r.headers['content-type'], token: tokenOf(r), body });
     }
   }
   return { index: { status: index.status, body: JSON.parse(index.body.toString('utf8')) as unknown }, batch: { status: batch.status, body: batch.body.toString('utf8') }, reads };
