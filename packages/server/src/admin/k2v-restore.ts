@@ -15,7 +15,7 @@
  * before the first item. Every line of a batch is checked before the batch commits, so a bad line
  * answers 400 naming it, with nothing of its batch committed; the batches before it stay (a
  * restore is idempotent: fix the file and restore it again). A dump without its end line
- * (truncated) is refused the same way once the body ends.
+ * (truncated), or whose end line's counts differ from its lines, is refused the same way.
  */
 import type { HttpRequest } from '../http/respond.js';
 import type { StoredItem } from '../store/item-codec.js';
@@ -42,7 +42,8 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
   if (targetBucket !== undefined && store.meta.getBucket(targetBucket) === undefined) throw noSuchBucket(targetBucket);
   const sum: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0 };
   let header: DumpHeader | undefined;
-  let ended = false;
+  let ended: { keys: number; buckets: number; items: number } | undefined;
+  let itemLines = 0;
   const keys: AccessKey[] = [];
   const buckets: Bucket[] = [];
   let metaDone = false;
@@ -70,7 +71,7 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     for await (const line of lines(req)) {
       lineNo++;
       if (line === '') continue;
-      if (ended) throw fail('data after the end line');
+      if (ended !== undefined) throw fail('data after the end line');
       try {
         if (header === undefined) {
           header = parseHeader(line);
@@ -84,8 +85,14 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
           if (metaDone) throw new DumpLineError('bucket lines must come before the first item');
           buckets.push(r.bucket);
         } else if (r.type === 'end') {
-          ended = true;
+          ended = r;
+          if (r.keys !== keys.length || r.buckets !== buckets.length || r.items !== itemLines) {
+            throw new DumpLineError(
+              `the end line counts ${r.keys} keys, ${r.buckets} buckets and ${r.items} items; the dump holds ${keys.length}, ${buckets.length} and ${itemLines}`,
+            );
+          }
         } else {
+          itemLines++;
           if (!metaDone) {
             metaDone = true;
             if (await mergeMetadata(store, keys, buckets, sum)) committedThrough = lineNo - 1;
@@ -113,7 +120,7 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     throw err;
   }
   if (header === undefined) throw fail('empty dump (no header line)');
-  if (!ended) {
+  if (ended === undefined) {
     lineNo++;
     throw fail('the dump has no end line (truncated?)');
   }

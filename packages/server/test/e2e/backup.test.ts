@@ -134,6 +134,12 @@ describe('k2v dump and k2v restore', () => {
     const cut = await k2v(a, ['restore', truncated, '--bucket', target.bucket]);
     assert.equal(cut.code, 1);
     assert.match(cut.stderr, /no end line/);
+
+    const miscounted = path.join(await tempDir('count'), 'count.ndjson');
+    await writeFile(miscounted, dump.toString('utf8').replace(/"items":(\d+)\}\n?$/, (_m, n: string) => `"items":${Number(n) + 1}}\n`));
+    const count = await k2v(a, ['restore', miscounted, '--bucket', target.bucket]);
+    assert.equal(count.code, 1);
+    assert.match(count.stderr, /the end line counts 0 keys, 0 buckets and \d+ items; the dump holds 0, 0 and \d+/);
   });
 });
 
