@@ -150,7 +150,10 @@ describe('moving LMDB -> PostgreSQL', () => {
     const items = await writeFixture(clientOf(a, t), t.bucket);
     const before = await answers(clientOf(a, t), t.bucket, items);
     const b = await freshNode('postgres');
-    await restoreInto(b, await dumpOf(a));
+    // As docs/operations.md says: `k2v dump … | k2v restore - …` (the dump through stdin).
+    const r = await k2v(b, ['restore', '-'], await dumpOf(a));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.text(), /^Restored \d+ items \(\d+ changed\), 1 keys and 1 buckets added/);
     assert.deepEqual(await answers(clientOf(b, t), t.bucket, items), before);
   });
 });
