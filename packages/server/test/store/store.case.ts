@@ -4,6 +4,7 @@
  * test/store/lmdb/lmdb-store.test.ts, with a factory giving a fresh, empty store.
  */
 import { describe } from 'node:test';
+import { backupCases } from './store-case-backup.js';
 import { lifecycleCases } from './store-case-lifecycle.js';
 import { scanCases } from './store-case-scans.js';
 import type { NewStore } from './store-case-support.js';
@@ -16,5 +17,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     writeCases(newStore);
     scanCases(newStore);
     lifecycleCases(newStore);
+    backupCases(newStore);
   });
 }
