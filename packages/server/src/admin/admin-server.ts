@@ -21,6 +21,9 @@ import { authorizeAdmin } from './admin-auth.js';
 import type { ConsoleSite } from './console-site.js';
 import type { AdminContext, AdminResult } from './context.js';
 import { badRequest, toErrorResponse } from './errors.js';
+import { serveDump } from './k2v-dump.js';
+import { restore } from './k2v-restore.js';
+import { handleSnapshot } from './k2v-snapshot.js';
 import { handleCreateKey, handleDeleteKey, handleGetKeyInfo, handleImportKey, handleListKeys, handleUpdateKey } from './keys.js';
 import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
 import type { V2Context } from './v2/context-v2.js';
@@ -134,14 +137,11 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     }
     authorizeAdmin({ header: req.headers.authorization, operation: scopeNameOfV1(endpoint.kind) }, expectedToken, deps.store.meta, now());
     if (endpoint.kind === 'Options') return sendOptions(p);
+    if (endpoint.kind === 'K2vDump') return serveDump(p, deps.store, endpoint.bucket);
+    if (endpoint.kind === 'K2vRestore') return sendResult(p, { status: 200, json: await restore(deps.store, req, endpoint.bucket) });
+    if (endpoint.kind === 'K2vSnapshot') return sendResult(p, await handleSnapshot(deps.store, parseJson(await readBody(req, ADMIN_BODY_LIMIT))));
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
-    const result = await dispatch(ctx, endpoint, body);
-    if (result.status === 204) {
-      respond(p, 204, {});
-      return;
-    }
-    const json = JSON.stringify(result.json, null, 2);
-    respond(p, 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }, json);
+    sendResult(p, await dispatch(ctx, endpoint, body));
   }
 
   /** Admin API v2: `/v2/<Operation>`, JSON answers with `Access-Control-Allow-Origin: *` (Garage). */
@@ -159,6 +159,15 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
       json,
     );
   }
+}
+
+function sendResult(p: Pending, result: AdminResult): void {
+  if (result.status === 204) {
+    respond(p, 204, {});
+    return;
+  }
+  const json = JSON.stringify(result.json, null, 2);
+  respond(p, 200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(json) }, json);
 }
 
 export const STORE_UNAVAILABLE = 'K2V server storage is unavailable: writes fail (full map or disk, or a storage error); reads may still work';
@@ -183,7 +192,7 @@ function sendOptions(p: Pending): void {
   });
 }
 
-function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Metrics' | 'Options' }>, body: unknown): AdminResult | Promise<AdminResult> {
+function dispatch(ctx: AdminContext, ep: Exclude<AdminEndpoint, { kind: 'Health' | 'Metrics' | 'Options' | 'K2vDump' | 'K2vRestore' | 'K2vSnapshot' }>, body: unknown): AdminResult | Promise<AdminResult> {
   switch (ep.kind) {
     case 'ListKeys':
       return handleListKeys(ctx);

@@ -27,11 +27,15 @@ export type AdminEndpoint =
   | { kind: 'GlobalAliasBucket'; id: string; alias: string }
   | { kind: 'GlobalUnaliasBucket'; id: string; alias: string }
   | { kind: 'LocalAliasBucket'; id: string; accessKeyId: string; alias: string }
-  | { kind: 'LocalUnaliasBucket'; id: string; accessKeyId: string; alias: string };
+  | { kind: 'LocalUnaliasBucket'; id: string; accessKeyId: string; alias: string }
+  // K2V backups (not in Garage): streamed, handled by admin/k2v-backup-endpoints.ts.
+  | { kind: 'K2vDump'; bucket: string | undefined }
+  | { kind: 'K2vRestore'; bucket: string | undefined }
+  | { kind: 'K2vSnapshot' };
 
 export type AdminEndpointKind = AdminEndpoint['kind'];
 
-const FIELDS = ['format', 'id', 'search', 'globalAlias', 'alias', 'accessKeyId', 'showSecretKey'] as const;
+const FIELDS = ['format', 'id', 'search', 'globalAlias', 'alias', 'accessKeyId', 'showSecretKey', 'bucket'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The known query fields of a request; `take` of a mandatory one throws 400. */
@@ -111,6 +115,9 @@ const RULES: readonly Rule[] = [
     path: '/v1/bucket/alias/local',
     build: (q) => ({ kind: 'LocalUnaliasBucket', id: q.req('id'), accessKeyId: q.req('accessKeyId'), alias: q.req('alias') }),
   },
+  { method: 'GET', path: '/v1/k2v/dump', build: (q) => ({ kind: 'K2vDump', bucket: q.opt('bucket') }) },
+  { method: 'POST', path: '/v1/k2v/restore', build: (q) => ({ kind: 'K2vRestore', bucket: q.opt('bucket') }) },
+  { method: 'POST', path: '/v1/k2v/snapshot', build: () => ({ kind: 'K2vSnapshot' }) },
 ];
 
 function getKeyInfo(q: AdminQuery): AdminEndpoint {

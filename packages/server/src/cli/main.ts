@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { backupCommands } from './admin/backup-commands.js';
 import { bucketCommand } from './admin/bucket-commands.js';
 import { keyCommand } from './admin/key-commands.js';
 import { EXIT_USAGE } from './cli-error.js';
@@ -31,7 +32,7 @@ const program = addClientGlobals(
     // own: `k2v -b bucket read …` names the bucket, `k2v read … -b` asks for base64 output.
     .enablePositionalOptions(),
 );
-for (const verb of [...clientVerbs(), keyCommand(), bucketCommand()]) {
+for (const verb of [...clientVerbs(), keyCommand(), bucketCommand(), ...backupCommands()]) {
   usageExits(verb);
   program.addCommand(verb);
 }

@@ -169,3 +169,17 @@ export function nodeTime(item: DvvsItem, node: bigint): bigint {
   const e = item.entries.find((x) => x.node === node);
   return e === undefined ? 0n : maxTime(e);
 }
+
+/** Structural equality of two items (same entries, watermarks, dots and value bytes, in order). */
+export function sameItem(a: DvvsItem, b: DvvsItem): boolean {
+  if (a.entries.length !== b.entries.length) return false;
+  for (let i = 0; i < a.entries.length; i++) {
+    const x = a.entries[i]!;
+    const y = b.entries[i]!;
+    if (x.node !== y.node || x.discard !== y.discard || x.values.length !== y.values.length) return false;
+    for (let j = 0; j < x.values.length; j++) {
+      if (x.values[j]!.t !== y.values[j]!.t || !sameValue(x.values[j]!.v, y.values[j]!.v)) return false;
+    }
+  }
+  return true;
+}

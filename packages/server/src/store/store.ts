@@ -14,6 +14,7 @@
 import type { Value, VectorClock } from '../k2v/dvvs.js';
 import type { IndexCounts } from '../k2v/index-counts.js';
 import type { RangeSpec } from '../k2v/range.js';
+import type { StoredItem } from './item-codec.js';
 import type { ItemView } from './item-view.js';
 import type { MetadataStore } from './metadata.js';
 
@@ -72,6 +73,11 @@ export interface Snapshot {
    * is visible in this snapshot (each node's `last`, read in the snapshot). PollRange seen markers.
    */
   watermark(): Promise<VectorClock>;
+  /**
+   * Every item of the bucket, tombstone-only ones included, decoded, in pages (dump). The order
+   * is the backend's (not key order); each item appears exactly once.
+   */
+  scanBucketItems(bucketId: string): PageScan<StoredItem>;
 }
 
 /**
@@ -133,6 +139,21 @@ export interface Store {
    * `subscribe` returns is delivered (or followed by `onResync`).
    */
   subscribe(bucketId: string, pk: string, onChange: ChangeListener, onResync: () => void): () => void;
+
+  /**
+   * Restore: each item becomes the DVVS merge of its stored state and the given one
+   * (write-plan.ts `mergeIn`), in one transaction shared with other calls (group commit),
+   * counters, item counts and the node's `last` included; all or nothing. Resolves, once durable,
+   * to the number of items that changed (0 when everything was already there).
+   */
+  mergeItems(bucketId: string, items: readonly StoredItem[]): Promise<number>;
+
+  /**
+   * A consistent copy of the whole store as files in the empty directory `dir`, from which a
+   * server can start; absent on backends whose data is not files of this process (PostgreSQL:
+   * pg_dump or `k2v dump`).
+   */
+  copyTo?(dir: string): Promise<void>;
 
   /** True while any K2V item (tombstones included) remains in the bucket. */
   bucketHasItems(bucketId: string): Promise<boolean>;

@@ -18,7 +18,7 @@
  * seen-marker fold (k2v/seen-marker.ts). A node the store does not know as a writer (Garage, or a
  * token forged with a random id) never issues a timestamp here: it is accepted as DVVS does.
  */
-import { causalContext, EMPTY_ITEM, update, type DvvsItem, type VectorClock } from '../k2v/dvvs.js';
+import { causalContext, EMPTY_ITEM, merge, nodeTime, sameItem, update, type DvvsItem, type VectorClock } from '../k2v/dvvs.js';
 import { addCountsOf, zeroSum, type CountsSum } from '../k2v/index-counts.js';
 import { StoreError } from './errors.js';
 import type { ItemWrite } from './store.js';
@@ -89,6 +89,22 @@ export class WritePlan<R> {
     }
     p.cur = r.item;
     this.last = r.t;
+  }
+
+  /**
+   * Restore (`Store.mergeItems`): the item becomes the DVVS merge of what is stored and `incoming`,
+   * so a value the store has superseded since the dump stays superseded and merging the same
+   * state twice changes nothing (merge is idempotent; an unchanged item is not listed as changed).
+   * No token check and no value limit: the state was already accepted by the store it was dumped
+   * from. If `incoming` holds timestamps of this very node (a dump of this store restored into
+   * it), `last` moves past them so that this node's timestamps keep growing in commit order.
+   */
+  mergeIn(pk: string, sk: string, incoming: DvvsItem): void {
+    const p = this.item(pk, sk);
+    const merged = p.cur === undefined ? incoming : merge(p.cur, incoming);
+    if (p.cur === undefined || !sameItem(merged, p.cur)) p.cur = merged;
+    const own = nodeTime(incoming, this.ctx.nodeId);
+    if (own > this.last) this.last = own;
   }
 
   result(): PlanResult<R> {

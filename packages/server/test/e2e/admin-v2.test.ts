@@ -176,6 +176,13 @@ describe('admin API v2: admin tokens', () => {
       assert.equal(err.message, 'Forbidden: Invalid bearer token');
     }
     expectError(await ts.admin('POST', '/v1/key', { name: 'x' }, secret), 403, 'AccessDenied', '/v1/key');
+    // Backups are whole-store operations: refused without K2vBackup in the scope, served with it.
+    expectError(await ts.admin('GET', '/v1/k2v/dump', undefined, secret), 403, 'AccessDenied', '/v1/k2v/dump');
+    const backup = String((await ok(v2('CreateAdminToken', { body: { name: 'backup', scope: ['K2vBackup'] } })))['secretToken']);
+    const dump = await ts.admin('GET', '/v1/k2v/dump', undefined, backup);
+    assert.equal(dump.status, 200, dump.text());
+    assert.match(dump.text(), /"k2v-dump"/);
+    expectError(await v2('ListKeys', { token: backup }), 403, 'AccessDenied', '/v2/ListKeys');
     assert.equal(((await ok(v2('ListKeys'))) as unknown as Json[]).some((k) => k['name'] === 'x'), false);
     // A wrong secret with a known id, and a made-up id: refused alike.
     expectError(await v2('ListKeys', { token: `${id}.wrong` }), 403, 'AccessDenied', '/v2/ListKeys');

@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { adminTokenCases } from './store-case-admin-tokens.js';
+import { backupCases } from './store-case-backup.js';
 import { lifecycleCases } from './store-case-lifecycle.js';
 import { scanCases } from './store-case-scans.js';
 import type { NewStore } from './store-case-support.js';
@@ -18,5 +19,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     scanCases(newStore);
     lifecycleCases(newStore);
     adminTokenCases(newStore);
+    backupCases(newStore);
   });
 }

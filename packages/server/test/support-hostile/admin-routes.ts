@@ -43,6 +43,11 @@ export function adminRoutes(ids: AdminIds): { method: string; target: string; bo
     { method: 'DELETE', target: `/v1/bucket/alias/global?id=${bucketA}&alias=${ids.aliasA}` },
     { method: 'PUT', target: `/v1/bucket/alias/local?id=${bucketB}&accessKeyId=${key}&alias=stolen` },
     { method: 'DELETE', target: `/v1/bucket/alias/local?id=${bucketB}&accessKeyId=${ids.tenantKey}&alias=${ids.tenantAlias}` },
+    // Backups: a dump holds every secret, a restore adds keys, a snapshot writes files.
+    { method: 'GET', target: '/v1/k2v/dump' },
+    { method: 'GET', target: `/v1/k2v/dump?bucket=${bucketA}` },
+    { method: 'POST', target: '/v1/k2v/restore', body: { format: 'k2v-dump' } },
+    { method: 'POST', target: '/v1/k2v/snapshot', body: { dir: '/tmp/k2v-intruder-snapshot' } },
   ];
 }
 

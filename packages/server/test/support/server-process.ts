@@ -22,6 +22,8 @@ export interface ServerProcessOptions {
   readonly extraArgs?: readonly string[];
   /** Default 'info': the tests read the start-up and error lines. */
   readonly logLevel?: string;
+  /** The launcher to run; default this repository's bin/k2v.js (install.test: an installed one). */
+  readonly bin?: string;
 }
 
 /** One pino JSON line of the server's stdout. */
@@ -46,7 +48,7 @@ export class ServerProcess {
 
   constructor(readonly opts: ServerProcessOptions) {
     const args = [
-      K2V_BIN,
+      opts.bin ?? K2V_BIN,
       'server',
       '--data-dir',
       opts.dataDir,

@@ -8,7 +8,13 @@ import type { V2Operation } from './router-v2.js';
 
 type Scoped = Exclude<AdminEndpointKind, 'Options' | 'Health' | 'Metrics'>;
 
-const V1_TO_V2: Readonly<Record<Scoped, V2Operation>> = {
+/**
+ * The whole-store operations of backups (dump, restore, snapshot) have no v2 name in Garage: a
+ * created token may call them only with `K2vBackup` (or `*`) in its scope.
+ */
+const WHOLE_STORE = 'K2vBackup';
+
+const V1_TO_V2: Readonly<Record<Scoped, V2Operation | typeof WHOLE_STORE>> = {
   ListKeys: 'ListKeys',
   GetKeyInfo: 'GetKeyInfo',
   CreateKey: 'CreateKey',
@@ -26,9 +32,12 @@ const V1_TO_V2: Readonly<Record<Scoped, V2Operation>> = {
   GlobalUnaliasBucket: 'RemoveBucketAlias',
   LocalAliasBucket: 'AddBucketAlias',
   LocalUnaliasBucket: 'RemoveBucketAlias',
+  K2vDump: WHOLE_STORE,
+  K2vRestore: WHOLE_STORE,
+  K2vSnapshot: WHOLE_STORE,
 };
 
 /** undefined: no scope needed (Options). */
-export function scopeNameOfV1(kind: Exclude<AdminEndpointKind, 'Health' | 'Metrics'>): V2Operation | undefined {
+export function scopeNameOfV1(kind: Exclude<AdminEndpointKind, 'Health' | 'Metrics'>): V2Operation | typeof WHOLE_STORE | undefined {
   return kind === 'Options' ? undefined : V1_TO_V2[kind];
 }

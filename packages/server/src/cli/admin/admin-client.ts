@@ -14,6 +14,15 @@ export interface Permissions {
   owner?: boolean;
 }
 
+/** What `POST /v1/k2v/restore` answers (admin/k2v-restore.ts). */
+export interface RestoreSummary {
+  lines: number;
+  items: number;
+  itemsChanged: number;
+  keysAdded: number;
+  bucketsAdded: number;
+}
+
 export class AdminApiError extends Error {
   constructor(
     readonly code: string,
@@ -111,24 +120,66 @@ export class AdminClient {
     return this.call('DELETE', '/v1/bucket/alias/local', { id, accessKeyId, alias });
   }
 
-  private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {
+  /**
+   * `k2v snapshot`: the server copies the whole store into `dir` (absolute, on the server's
+   * machine; new or empty). As long as the copy takes: no timeout.
+   */
+  snapshot(dir: string): Promise<{ dir: string; durationMs: number }> {
+    return this.call('POST', '/v1/k2v/snapshot', {}, { dir }, null);
+  }
+
+  /** `k2v dump`: the dump (NDJSON) as a stream, checked for an error answer first. */
+  async dump(bucketId: string | undefined): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.send('GET', '/v1/k2v/dump', bucketId === undefined ? {} : { bucket: bucketId }, {}, null);
+    if (!res.ok || res.body === null) throw errorOf(res.status, await res.text());
+    return res.body;
+  }
+
+  /** `k2v restore`: streams a dump to the server; resolves to its summary. */
+  restore(dump: ReadableStream<Uint8Array>, bucketId: string | undefined): Promise<RestoreSummary> {
+    return this.call('POST', '/v1/k2v/restore', bucketId === undefined ? {} : { bucket: bucketId }, { stream: dump }, null);
+  }
+
+  /** `timeoutMs` null: none (a long transfer). */
+  private async send(
+    method: string,
+    path: string,
+    query: Query,
+    body: { json?: unknown; stream?: ReadableStream<Uint8Array> },
+    timeoutMs?: number | null,
+  ): Promise<Response> {
     const qs = new URLSearchParams(query).toString();
     const url = `${this.base}${path}${qs === '' ? '' : `?${qs}`}`;
     const headers: Record<string, string> = {};
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    if (body.json !== undefined) headers['content-type'] = 'application/json';
+    if (body.stream !== undefined) headers['content-type'] = 'application/x-ndjson';
+    const timeout = timeoutMs === null ? undefined : (timeoutMs ?? this.options.timeoutMs ?? 30_000);
     try {
-      res = await fetch(url, {
+      // `duplex: 'half'` is how fetch takes a streamed request body (not yet in the DOM types).
+      const init = {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
+        ...(body.json !== undefined ? { body: JSON.stringify(body.json) } : {}),
+        ...(body.stream !== undefined ? { body: body.stream, duplex: 'half' } : {}),
+        ...(timeout === undefined ? {} : { signal: AbortSignal.timeout(timeout) }),
+      };
+      return await fetch(url, init as RequestInit);
     } catch (err) {
       const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
       throw new AdminApiError('NetworkError', `cannot reach the admin API at ${this.base}: ${why}`, 0);
     }
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    query: Query = {},
+    body?: unknown,
+    timeoutMs?: number | null,
+  ): Promise<T> {
+    const isStream = typeof body === 'object' && body !== null && 'stream' in body;
+    const res = await this.send(method, path, query, isStream ? (body as { stream: ReadableStream<Uint8Array> }) : { json: body }, timeoutMs);
     const text = await res.text();
     if (!res.ok) throw errorOf(res.status, text);
     if (res.status === 204 || text === '') return undefined as T;

@@ -12,10 +12,10 @@
  * zero is deleted), the per-bucket item count, the tombstone GC index, and the node's `last`.
  */
 import { Buffer } from 'node:buffer';
-import { isTombstoneOnly, nodeTime } from '../../k2v/dvvs.js';
+import { isTombstoneOnly, nodeTime, type DvvsItem } from '../../k2v/dvvs.js';
 import { addCounts, isZeroCounts, ZERO_COUNTS } from '../../k2v/index-counts.js';
 import { StoreError } from '../errors.js';
-import { decodeItem, encodedItemSize, ItemEncoder } from '../item-codec.js';
+import { decodeItem, encodedItemSize, ItemEncoder, type StoredItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
 import { WritePlan } from '../write-plan.js';
 import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, LAST_KEY, partitionPrefix } from './keys.js';
@@ -41,7 +41,12 @@ interface ItemRef {
 }
 
 /** Runs inside a write transaction callback; returns the changes to publish after the commit. */
-export function applyWrites(w: WriterState, bucketId: string, writes: readonly ItemWrite[]): ItemChange[] {
+export function applyWrites(
+  w: WriterState,
+  bucketId: string,
+  writes: readonly ItemWrite[],
+  merges: readonly StoredItem[] = [],
+): ItemChange[] {
   const { db, nodeId } = w;
   const bucket = bucketOf(bucketId);
   const prefixes = new Map<string, Buffer>();
@@ -60,6 +65,7 @@ export function applyWrites(w: WriterState, bucketId: string, writes: readonly I
     },
   );
   for (const x of writes) plan.apply(x);
+  for (const m of merges) plan.mergeIn(m.pk, m.sk, m.item);
   const { changed, counterDeltas, created, last } = plan.result();
   if (changed.length === 0) return [];
 
@@ -86,8 +92,8 @@ export function applyWrites(w: WriterState, bucketId: string, writes: readonly I
     const cur = p.cur!;
     const key = p.ref.key;
     db.putSync(key, encoder.encode(p.pk, p.sk, cur));
-    if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(nodeTime(p.old, nodeId), key));
-    if (isTombstoneOnly(cur)) void db.put(gcKey(nodeTime(cur, nodeId), key), bucket);
+    if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(tombstonedAt(p.old, nodeId), key));
+    if (isTombstoneOnly(cur)) void db.put(gcKey(tombstonedAt(cur, nodeId), key), bucket);
     changes[i] = { bucketId, pk: p.pk, sk: p.sk };
   }
   for (const { key, pk } of counters) {
@@ -104,6 +110,23 @@ export function applyWrites(w: WriterState, bucketId: string, writes: readonly I
     void db.put(LAST_KEY, encodeU64(last));
   }
   return changes;
+}
+
+/**
+ * When a tombstone-only item became one, for its GC record: this node's timestamp of the item
+ * (the write that made it so). An item this node never wrote (only a restore creates one) has
+ * none: the largest timestamp of any node stands for it, so that a restored tombstone waits for
+ * the GC delay like any other instead of being collected at once as if written at time 0.
+ */
+export function tombstonedAt(item: DvvsItem, nodeId: bigint): bigint {
+  const own = nodeTime(item, nodeId);
+  if (own !== 0n) return own;
+  let max = 0n;
+  for (const e of item.entries) {
+    const t = nodeTime(item, e.node);
+    if (t > max) max = t;
+  }
+  return max;
 }
 
 // Writes come in bursts to one bucket: decode its id once (the bytes are only ever read).

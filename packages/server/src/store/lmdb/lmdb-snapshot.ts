@@ -12,7 +12,9 @@ import type { Transaction } from 'lmdb';
 import type { VectorClock } from '../../k2v/dvvs.js';
 import { StoreError } from '../errors.js';
 import type { ItemView } from '../item-view.js';
+import type { StoredItem } from '../item-codec.js';
 import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
+import { BucketItemScan } from './bucket-scan.js';
 import { LAST_KEY } from './keys.js';
 import type { OpenScan } from './page-scan.js';
 import { readItemView } from './read-item.js';
@@ -52,6 +54,11 @@ export class LmdbSnapshot implements Snapshot {
   scanIndex(bucketId: string, q: ScanQuery): PageScan<IndexEntry> {
     this.checkOpen();
     return this.live(scanIndexViews(this.views, bucketId, q, this.txn, this.forgetScan));
+  }
+
+  scanBucketItems(bucketId: string): PageScan<StoredItem> {
+    this.checkOpen();
+    return this.live(new BucketItemScan(this.db, bucketId, this.txn, this.forgetScan));
   }
 
   /** One writer node (this store's): its `last`, as persisted with the data of this snapshot. */

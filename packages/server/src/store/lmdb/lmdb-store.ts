@@ -23,7 +23,9 @@ import type { Logger } from 'pino';
 import type { RootDatabase } from 'lmdb';
 import type { RangeSpec } from '../../k2v/range.js';
 import { StoreError } from '../errors.js';
+import type { StoredItem } from '../item-codec.js';
 import type { ItemView } from '../item-view.js';
+import { copyEnvironment } from './copy-env.js';
 import type { MetadataStore } from '../metadata.js';
 import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store } from '../store.js';
 import { deleteChunk } from './delete-range.js';
@@ -132,6 +134,21 @@ export class LmdbStore implements Store {
       const changes = await this.transact(() => applyWrites(this.w, bucketId, writes));
       this.publish(changes);
     });
+  }
+
+  mergeItems(bucketId: string, items: readonly StoredItem[]): Promise<number> {
+    return this.track(async () => {
+      bucketBytes(bucketId);
+      if (items.length === 0) return 0;
+      const changes = await this.transact(() => applyWrites(this.w, bucketId, [], items));
+      this.publish(changes);
+      return changes.length;
+    });
+  }
+
+  /** `k2v snapshot`: LMDB's consistent copy of the environment (copy-env.ts). */
+  copyTo(dir: string): Promise<void> {
+    return this.track(() => copyEnvironment(this.env, dir));
   }
 
   deleteRange(bucketId: string, pk: string, range: RangeSpec): Promise<number> {

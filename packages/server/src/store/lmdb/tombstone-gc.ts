@@ -9,9 +9,9 @@
  * bucket's item count does.
  */
 import { Buffer } from 'node:buffer';
-import { isTombstoneOnly, nodeTime } from '../../k2v/dvvs.js';
+import { isTombstoneOnly } from '../../k2v/dvvs.js';
 import { decodeItem } from '../item-codec.js';
-import { addBucketItems } from './apply-writes.js';
+import { addBucketItems, tombstonedAt as tombstoneTime } from './apply-writes.js';
 import { gcRange, parseGcKey } from './keys.js';
 import type { WriterState } from './writer-state.js';
 
@@ -41,7 +41,7 @@ export function collectGarbageChunk(w: Pick<WriterState, 'db' | 'nodeId'>, upTo:
     const raw = db.get(itemKey);
     if (raw === undefined) continue;
     const { item } = decodeItem(raw);
-    if (!isTombstoneOnly(item) || nodeTime(item, nodeId) !== tombstonedAt) continue;
+    if (!isTombstoneOnly(item) || tombstoneTime(item, nodeId) !== tombstonedAt) continue;
     void db.remove(itemKey);
     removed++;
     const id = bucket.toString('hex');

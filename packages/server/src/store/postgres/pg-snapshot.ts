@@ -11,7 +11,11 @@ import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '.
 import type { Db } from './pg-connection.js';
 import { toStoreError, withDeadline } from './pg-errors.js';
 import { bucketBytes, nodeFromDb, partOf, PG_KEY_LIMITS, utf8 } from './pg-keys.js';
+import { decodeItem, type StoredItem } from '../item-codec.js';
 import { afterKey, pages, rangeConditions } from './pg-scan.js';
+
+/** Rows per page of a bucket scan (dump): whole records of up to 1 MiB each, so fewer than a scan's. */
+const DUMP_PAGE_ROWS = 100;
 
 export function viewOf(item: Buffer): ItemView {
   return ItemView.parse(item, 0, item.length);
@@ -74,6 +78,30 @@ export class PgSnapshot implements Snapshot {
       }));
       return { page, lastKey: rows[rows.length - 1]?.pk };
     });
+  }
+
+  /** Keyset pages in primary-key order (part, sk), filtered on the row's bucket. */
+  scanBucketItems(bucketId: string): PageScan<StoredItem> {
+    const tx = this.tx;
+    const bucket = bucketBytes(bucketId);
+    this.checkOpen();
+    const guarded = <T>(op: () => Promise<T>): Promise<T> => this.guard(op);
+    const isOpen = this.isOpen;
+    return (async function* () {
+      let after: { part: Buffer; sk: Buffer } | undefined;
+      while (isOpen()) {
+        const rows = await guarded(
+          () => tx<{ part: Buffer; sk: Buffer; item: Buffer }[]>`
+            SELECT part, sk, item FROM k2v_item
+            WHERE bucket = ${bucket} ${after === undefined ? tx`` : tx`AND (part, sk) > (${after.part}, ${after.sk})`}
+            ORDER BY part, sk LIMIT ${DUMP_PAGE_ROWS}`,
+        );
+        if (rows.length > 0 && isOpen()) yield rows.map((r) => decodeItem(r.item));
+        if (rows.length < DUMP_PAGE_ROWS) return;
+        const lastRow = rows[rows.length - 1]!;
+        after = { part: lastRow.part, sk: lastRow.sk };
+      }
+    })();
   }
 
   watermark(): Promise<VectorClock> {

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { RangeSpec } from '../../k2v/range.js';
 import { StoreError } from '../errors.js';
+import type { StoredItem } from '../item-codec.js';
 import type { ItemView } from '../item-view.js';
 import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store } from '../store.js';
 import { Subscriptions } from '../subscriptions.js';
@@ -117,6 +118,14 @@ export class PgStore implements Store {
       bucketBytes(bucketId);
       if (writes.length === 0) return;
       await this.p.writer.write(bucketId, writes);
+    });
+  }
+
+  mergeItems(bucketId: string, items: readonly StoredItem[]): Promise<number> {
+    return this.track('write', async () => {
+      bucketBytes(bucketId);
+      if (items.length === 0) return 0;
+      return (await this.p.writer.mergeItems(bucketId, items)).length;
     });
   }
 

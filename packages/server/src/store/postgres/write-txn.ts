@@ -28,7 +28,7 @@ import type { RangeSpec } from '../../k2v/range.js';
 import { isTombstoneOnly, values, type DvvsItem } from '../../k2v/dvvs.js';
 import { addCountsOf, zeroSum, type CountsSum } from '../../k2v/index-counts.js';
 import { StoreError } from '../errors.js';
-import { decodeItem, encodeItem } from '../item-codec.js';
+import { decodeItem, encodeItem, type StoredItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
 import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
@@ -55,6 +55,8 @@ interface Slot {
 interface Call {
   readonly bucketId: string;
   readonly writes?: readonly ItemWrite[];
+  /** Restore: states merged into the items (write-plan.ts mergeIn), after `writes`. */
+  readonly merges?: readonly StoredItem[];
   readonly range?: { readonly pk: string; readonly spec: RangeSpec };
   resolve(v: { changes: ItemChange[]; deleted: number }): void;
   reject(err: unknown): void;
@@ -115,6 +117,13 @@ export class GroupWriter {
     });
   }
 
+  /** Resolves to the items that changed. */
+  mergeItems(bucketId: string, merges: readonly StoredItem[]): Promise<ItemChange[]> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({ bucketId, merges, resolve: (v) => resolve(v.changes), reject });
+    });
+  }
+
   deleteRange(bucketId: string, pk: string, spec: RangeSpec): Promise<{ changes: ItemChange[]; deleted: number }> {
     return new Promise((resolve, reject) => this.enqueue({ bucketId, range: { pk, spec }, resolve, reject }));
   }
@@ -155,7 +164,7 @@ export class GroupWriter {
       else {
         let writes = 0;
         while (n < this.queue.length && this.queue[n]!.range === undefined && (n === 0 || writes < MAX_GROUP_WRITES)) {
-          writes += this.queue[n]!.writes!.length;
+          writes += (this.queue[n]!.writes?.length ?? 0) + (this.queue[n]!.merges?.length ?? 0);
           n++;
         }
       }
@@ -209,6 +218,7 @@ export class GroupWriter {
     for (const c of batch) {
       const bucket = bucketBytes(c.bucketId);
       for (const w of c.writes ?? []) slotOf(c.bucketId, bucket, w.pk, w.sk);
+      for (const m of c.merges ?? []) slotOf(c.bucketId, bucket, m.pk, m.sk);
     }
     const ordered = [...slots.values()].sort((a, b) => a.part.compare(b.part) || a.skBytes.compare(b.skBytes));
     const parts = ordered.map((s) => s.part);
@@ -288,6 +298,7 @@ export class GroupWriter {
         );
         try {
           for (const w of writes) plan.apply(w);
+          for (const m of call.merges ?? []) plan.mergeIn(m.pk, m.sk, m.item);
         } catch (err) {
           outcome.push({ error: err });
           continue;

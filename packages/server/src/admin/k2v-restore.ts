@@ -1,0 +1,163 @@
+/**
+ * `POST /v1/k2v/restore[?bucket=ID]` (`k2v restore FILE`): loads a dump (dump-format.ts) streamed
+ * as the request body, merging by causality so that a restore never overwrites a newer value and
+ * restoring twice changes nothing:
+ * - items: `Store.mergeItems` (DVVS merge, write-plan.ts mergeIn), with counters kept exact in the
+ *   same transaction;
+ * - keys and buckets (whole-store dumps): what the target lacks is added, what it has is kept as
+ *   it is (it may have moved on: a renamed key, a revoked permission); a key id the target has
+ *   deleted is not brought back; an alias the target already gives another bucket is skipped,
+ *   and so is a permission for a key the target does not have.
+ * With `?bucket=ID`, every item goes to that bucket (a bucket dump into another store).
+ *
+ * Atomicity: items are committed in batches of up to BATCH_ITEMS consecutive item lines of one
+ * bucket (one `mergeItems` call, all or nothing); the metadata lines in one metadata update
+ * before the first item. Every line of a batch is checked before the batch commits, so a bad line
+ * answers 400 naming it, with nothing of its batch committed; the batches before it stay (a
+ * restore is idempotent: fix the file and restore it again). A dump without its end line
+ * (truncated), or whose end line's counts differ from its lines, is refused the same way.
+ */
+import type { HttpRequest } from '../http/respond.js';
+import type { StoredItem } from '../store/item-codec.js';
+import type { AccessKey, Bucket, MetadataDraft } from '../store/metadata.js';
+import type { Store } from '../store/store.js';
+import { DumpLineError, parseHeader, parseRecord, type DumpHeader } from './dump-format.js';
+import { badRequest, noSuchBucket } from './errors.js';
+import { lines } from './ndjson-lines.js';
+
+/** Items per transaction: large enough to amortize a commit, small enough to bound memory. */
+export const BATCH_ITEMS = 500;
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+export interface RestoreSummary {
+  lines: number;
+  items: number;
+  /** Items that changed (0 on a second restore of the same dump). */
+  itemsChanged: number;
+  keysAdded: number;
+  bucketsAdded: number;
+}
+
+export async function restore(store: Store, req: HttpRequest, targetBucket: string | undefined): Promise<RestoreSummary> {
+  if (targetBucket !== undefined && store.meta.getBucket(targetBucket) === undefined) throw noSuchBucket(targetBucket);
+  const sum: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0 };
+  let header: DumpHeader | undefined;
+  let ended: { keys: number; buckets: number; items: number } | undefined;
+  let itemLines = 0;
+  const keys: AccessKey[] = [];
+  const buckets: Bucket[] = [];
+  let metaDone = false;
+  let batch: StoredItem[] = [];
+  let batchBucket = '';
+  let batchBytes = 0;
+  let committedThrough = 0;
+  let lineNo = 0;
+
+  const flush = async (): Promise<void> => {
+    if (batch.length > 0) {
+      sum.itemsChanged += await store.mergeItems(batchBucket, batch);
+      sum.items += batch.length;
+      committedThrough = lineNo - 1;
+    }
+    batch = [];
+    batchBytes = 0;
+  };
+  const fail = (why: string): Error =>
+    badRequest(
+      `dump line ${lineNo}: ${why}; ${committedThrough === 0 ? 'nothing was restored' : `lines 1 to ${committedThrough} were restored`} (restoring again is safe)`,
+    );
+
+  try {
+    for await (const line of lines(req)) {
+      lineNo++;
+      if (line === '') continue;
+      if (ended !== undefined) throw fail('data after the end line');
+      try {
+        if (header === undefined) {
+          header = parseHeader(line);
+          continue;
+        }
+        const r = parseRecord(line);
+        if (r.type === 'key') {
+          if (metaDone) throw new DumpLineError('key lines must come before the first item');
+          keys.push(r.key);
+        } else if (r.type === 'bucket') {
+          if (metaDone) throw new DumpLineError('bucket lines must come before the first item');
+          buckets.push(r.bucket);
+        } else if (r.type === 'end') {
+          ended = r;
+          if (r.keys !== keys.length || r.buckets !== buckets.length || r.items !== itemLines) {
+            throw new DumpLineError(
+              `the end line counts ${r.keys} keys, ${r.buckets} buckets and ${r.items} items; the dump holds ${keys.length}, ${buckets.length} and ${itemLines}`,
+            );
+          }
+        } else {
+          itemLines++;
+          if (!metaDone) {
+            metaDone = true;
+            if (await mergeMetadata(store, keys, buckets, sum)) committedThrough = lineNo - 1;
+          }
+          const bucketId = targetBucket ?? r.bucketId;
+          if (store.meta.getBucket(bucketId) === undefined) {
+            throw new DumpLineError(`bucket ${bucketId} does not exist here: restore a whole-store dump, or name a target bucket (k2v restore --bucket)`);
+          }
+          if (bucketId !== batchBucket || batch.length >= BATCH_ITEMS || batchBytes >= BATCH_BYTES) {
+            await flush();
+            batchBucket = bucketId;
+          }
+          batch.push(r.item);
+          batchBytes += line.length;
+        }
+      } catch (err) {
+        if (err instanceof DumpLineError) throw fail(err.message);
+        throw err;
+      }
+    }
+  } catch (err) {
+    // Answer once the client has sent everything: an answer before the body ends can reach a
+    // streaming client as a broken pipe instead of this error.
+    req.resume();
+    throw err;
+  }
+  if (header === undefined) throw fail('empty dump (no header line)');
+  if (ended === undefined) {
+    lineNo++;
+    throw fail('the dump has no end line (truncated?)');
+  }
+  if (!metaDone) await mergeMetadata(store, keys, buckets, sum);
+  lineNo++;
+  await flush();
+  sum.lines = lineNo - 1;
+  return sum;
+}
+
+/** True when there was metadata to merge (now committed). */
+async function mergeMetadata(store: Store, keys: readonly AccessKey[], buckets: readonly Bucket[], sum: RestoreSummary): Promise<boolean> {
+  if (keys.length === 0 && buckets.length === 0) return false;
+  await store.meta.update((draft: MetadataDraft) => {
+    for (const k of keys) {
+      if (draft.keys.has(k.id) || draft.usedKeyIds.has(k.id)) continue;
+      draft.keys.set(k.id, { ...k });
+      draft.usedKeyIds.add(k.id);
+      sum.keysAdded++;
+    }
+    const globalTaken = new Set<string>();
+    const localTaken = new Set<string>();
+    for (const b of draft.buckets.values()) {
+      for (const a of b.globalAliases) globalTaken.add(a);
+      for (const a of b.localAliases) localTaken.add(`${a.accessKeyId}\n${a.alias}`);
+    }
+    for (const b of buckets) {
+      if (draft.buckets.has(b.id)) continue;
+      const keysOk = Object.fromEntries(Object.entries(b.keys).filter(([id]) => draft.keys.has(id)));
+      draft.buckets.set(b.id, {
+        ...b,
+        globalAliases: b.globalAliases.filter((a) => !globalTaken.has(a)),
+        localAliases: b.localAliases.filter((a) => draft.keys.has(a.accessKeyId) && !localTaken.has(`${a.accessKeyId}\n${a.alias}`)),
+        keys: keysOk,
+      });
+      sum.bucketsAdded++;
+    }
+  });
+  return true;
+}
