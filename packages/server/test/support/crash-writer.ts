@@ -46,6 +46,16 @@ export interface WriterStats {
   insertItem: number;
   deleteItem: number;
   insertBatch: number;
+  /** Writes answered 503 (only with `unavailableIsUnknown`: the database was down). */
+  unavailable: number;
+}
+
+export interface CrashWriterOptions {
+  /**
+   * A 503 answer means "outcome unknown" (a write) or "read again" (a read) instead of a failure:
+   * for servers whose database may be down (PostgreSQL), where a 503 is the contract.
+   */
+  readonly unavailableIsUnknown?: boolean;
 }
 
 /** Append items collapse to one value (a token write) before they reach this many values. */
@@ -67,18 +77,25 @@ export class CrashWriter {
     insertItem: 0,
     deleteItem: 0,
     insertBatch: 0,
+    unavailable: 0,
   };
   private seq = 0;
 
   constructor(
     readonly id: number,
-    private readonly client: SignedClient,
+    private readonly client: Pick<SignedClient, 'request'>,
     private readonly bucket: string,
     readonly items: readonly TrackedItem[],
     private readonly gate: Gate,
     private readonly rng: Rng,
     private readonly failures: string[],
+    private readonly opts: CrashWriterOptions = {},
   ) {}
+
+  /** Whether `res` is a 503 this writer takes for an unknown outcome. */
+  private unavailable(res: K2vResponse): boolean {
+    return this.opts.unavailableIsUnknown === true && res.status === 503;
+  }
 
   async run(): Promise<void> {
     while (!this.gate.stopping) {
@@ -163,7 +180,8 @@ export class CrashWriter {
       });
       this.stats.acked += ws.length;
     } else {
-      if (res !== undefined) this.failures.push(`writer ${this.id}: a write was answered ${describe(res)}`);
+      if (res !== undefined && this.unavailable(res)) this.stats.unavailable += ws.length;
+      else if (res !== undefined) this.failures.push(`writer ${this.id}: a write was answered ${describe(res)}`);
       ws.forEach((w, i) => (w.item.pending = planned[i]));
       this.stats.unknown += ws.length;
     }
@@ -226,11 +244,13 @@ export class CrashWriter {
         headers: { accept: 'application/json' },
       });
       if (res.status === 404) return [{ state: undefined, token: undefined }];
+      if (this.unavailable(res)) throw new TransportError(`ReadItem: ${describe(res)}`);
       if (res.status !== 200) throw new Error(`ReadItem ${item.pk}/${item.sk}: ${describe(res)}`);
       return [{ state: fromWire(JSON.parse(res.body.toString('utf8')) as (string | null)[]), token: tokenOf(res) }];
     }
     const queries = items.map((i) => ({ partitionKey: i.pk, start: i.sk, singleItem: true, tombstones: true }));
     const res = await this.client.request({ method: 'POST', path: `/${this.bucket}?search`, body: JSON.stringify(queries) });
+    if (this.unavailable(res)) throw new TransportError(`ReadBatch: ${describe(res)}`);
     if (res.status !== 200) throw new Error(`ReadBatch: ${describe(res)}`);
     const results = JSON.parse(res.body.toString('utf8')) as { items: { sk: string; ct: string; v: (string | null)[] }[] }[];
     return results.map((r) => {
