@@ -10,7 +10,7 @@
  * A write is always followed by that read before the next write, so each item has at most one
  * write whose outcome is unknown.
  */
-import { afterWrite, fromWire, sameState, showState, toWire, type State, type Val } from './item-model.js';
+import { afterWrite, fromWire, sameState as sameAsWritten, sameValues, showState, toWire, type State, type Val } from './item-model.js';
 import type { Rng } from './rng.js';
 import { describe, enc, tokenOf, TransportError, type K2vResponse, type SignedClient } from './signed-client.js';
 
@@ -56,6 +56,8 @@ export interface CrashWriterOptions {
    * for servers whose database may be down (PostgreSQL), where a 503 is the contract.
    */
   readonly unavailableIsUnknown?: boolean;
+  /** Writes go through several servers (nodes): concurrent values compare in any order. */
+  readonly severalNodes?: boolean;
 }
 
 /** Append items collapse to one value (a token write) before they reach this many values. */
@@ -206,6 +208,7 @@ export class CrashWriter {
   }
 
   private check(items: readonly TrackedItem[], observed: readonly { state: State; token: string | undefined }[]): void {
+    const sameState = this.opts.severalNodes === true ? sameValues : sameAsWritten;
     let landed = 0;
     let notLanded = 0;
     items.forEach((item, i) => {
