@@ -17,6 +17,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,12 @@ const dirs: string[] = [];
 const procs: (ServerProcess | undefined)[] = [undefined, undefined];
 const gate = new Controller();
 const clients: SignedClient[] = [];
+/** Every server process that ran, for the final log checks and K2V_CRASH_LOGS. */
+const ran: ServerProcess[] = [];
 after(async () => {
+  // K2V_CRASH_LOGS=<dir>: keep every server's log there, to see why a run failed.
+  const keep = process.env['K2V_CRASH_LOGS'];
+  if (keep !== undefined) ran.forEach((p, i) => writeFileSync(path.join(keep, `server-${i}.log`), p.stdout() + p.stderr()));
   gate.stop();
   for (const c of clients) c.close();
   for (const p of procs) if (p !== undefined && p.exitCode() === undefined) await p.kill('SIGKILL');
@@ -65,8 +71,6 @@ test('two servers on PostgreSQL: no acknowledged write lost across K2V SIGKILLs 
       extraArgs: ['--db-engine', 'postgres', '--postgres-url', postgresUrl],
     });
   }
-  /** Every process that ran, for the final log checks. */
-  const ran: ServerProcess[] = [];
   const start = async (i: number): Promise<ServerProcess> => {
     const proc = new ServerProcess(opts[i]!);
     procs[i] = proc;

@@ -17,6 +17,7 @@ import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store 
 import { Subscriptions } from '../subscriptions.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError, withDeadline } from './pg-errors.js';
+import { inTransaction } from './pg-transaction.js';
 import { bucketBytes, nodeToDb, PG_KEY_LIMITS } from './pg-keys.js';
 import type { PgListener } from './pg-listener.js';
 import type { PgMetadataStore } from './pg-metadata-store.js';
@@ -83,9 +84,8 @@ export class PgStore implements Store {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
     let fnFailed = false;
     let fnError: unknown;
-    const run = this.sql
-      .begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
-        const snap = new PgSnapshot(tx as unknown as Db, this.p.statementTimeoutMs + 1_000);
+    const run = inTransaction(this.sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+        const snap = new PgSnapshot(tx, this.p.statementTimeoutMs + 1_000);
         try {
           return await fn(snap);
         } catch (err) {
@@ -146,7 +146,7 @@ export class PgStore implements Store {
       const upTo = Math.floor(this.p.now() - this.p.tombstoneGcDelayMs);
       let total = 0;
       for (;;) {
-        const n = await this.sql.begin(async (tx) => {
+        const n = await inTransaction(this.sql, '', async (tx) => {
           const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
             WITH victims AS (
               SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}

@@ -28,7 +28,7 @@ import { decodeItem, encodeItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
 import type { Db } from './pg-connection.js';
-import { isRetryable, toStoreError } from './pg-errors.js';
+import { isConnectionLost, isRetryable, toStoreError } from './pg-errors.js';
 import { bucketBytes, nodeFromDb, nodeToDb, partOf, utf8 } from './pg-keys.js';
 import { changePayload, CHANGES_CHANNEL } from './pg-notify.js';
 import { rangeConditions } from './pg-scan.js';
@@ -190,6 +190,7 @@ export class GroupWriter {
 
     const c = await this.sql.reserve();
     let open = false;
+    let lost = false;
     try {
       // Round trip 1 (pipelined).
       const begin = c`BEGIN`;
@@ -299,10 +300,12 @@ export class GroupWriter {
       if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
       return outcome;
     } catch (err) {
-      if (open) await c`ROLLBACK`.catch(() => undefined);
+      // A lost connection gets no ROLLBACK and no release (isConnectionLost says why).
+      lost = isConnectionLost(err);
+      if (open && !lost) await c`ROLLBACK`.catch((e: unknown) => void (lost = isConnectionLost(e)));
       throw err;
     } finally {
-      c.release();
+      if (!lost) c.release();
     }
   }
 
