@@ -48,6 +48,8 @@ export interface WriterStats {
   insertBatch: number;
   /** Writes answered 503 (only with `unavailableIsUnknown`: the database was down). */
   unavailable: number;
+  /** Reads answered 503 (and retried), with `unavailableIsUnknown`. */
+  unavailableReads: number;
 }
 
 export interface CrashWriterOptions {
@@ -80,6 +82,7 @@ export class CrashWriter {
     deleteItem: 0,
     insertBatch: 0,
     unavailable: 0,
+    unavailableReads: 0,
   };
   private seq = 0;
 
@@ -247,13 +250,19 @@ export class CrashWriter {
         headers: { accept: 'application/json' },
       });
       if (res.status === 404) return [{ state: undefined, token: undefined }];
-      if (this.unavailable(res)) throw new TransportError(`ReadItem: ${describe(res)}`);
+      if (this.unavailable(res)) {
+        this.stats.unavailableReads++;
+        throw new TransportError(`ReadItem: ${describe(res)}`);
+      }
       if (res.status !== 200) throw new Error(`ReadItem ${item.pk}/${item.sk}: ${describe(res)}`);
       return [{ state: fromWire(JSON.parse(res.body.toString('utf8')) as (string | null)[]), token: tokenOf(res) }];
     }
     const queries = items.map((i) => ({ partitionKey: i.pk, start: i.sk, singleItem: true, tombstones: true }));
     const res = await this.client.request({ method: 'POST', path: `/${this.bucket}?search`, body: JSON.stringify(queries) });
-    if (this.unavailable(res)) throw new TransportError(`ReadBatch: ${describe(res)}`);
+    if (this.unavailable(res)) {
+      this.stats.unavailableReads++;
+      throw new TransportError(`ReadBatch: ${describe(res)}`);
+    }
     if (res.status !== 200) throw new Error(`ReadBatch: ${describe(res)}`);
     const results = JSON.parse(res.body.toString('utf8')) as { items: { sk: string; ct: string; v: (string | null)[] }[] }[];
     return results.map((r) => {
