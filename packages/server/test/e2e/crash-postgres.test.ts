@@ -84,6 +84,21 @@ test('two servers on PostgreSQL: no acknowledged write lost across K2V SIGKILLs 
 
   const tenant = await createTenant(opts[0]!.adminPort, adminToken, `crash-pg-${randomBytes(4).toString('hex')}`);
   const servers = opts.map((o) => `http://127.0.0.1:${o.k2vPort}`);
+  // The key and bucket reach the other server's metadata cache by NOTIFY, a moment later: wait
+  // until both servers let the key read the bucket (a 404 for an item never written).
+  for (const url of servers) {
+    const probe = new SignedClient({ url, ...tenant });
+    try {
+      for (let tries = 0; ; tries++) {
+        const res = await probe.request({ path: `/${tenant.bucket}/probe?sort_key=probe` });
+        if (res.status === 404) break;
+        assert.ok(tries < 200, `${url} never let the new key read its bucket: ${res.status} ${res.body.toString('utf8')}`);
+        await sleep(25);
+      }
+    } finally {
+      probe.close();
+    }
+  }
   const failures: string[] = [];
   const writers = Array.from({ length: WRITERS }, (_, w) => {
     const own = servers.map((url) => new SignedClient({ url, ...tenant, maxSockets: 2, timeoutMs: 30_000 }));
