@@ -18,67 +18,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CrashWriter, type Gate, type TrackedItem } from '../support/crash-writer.js';
-import { assertIndexMatches, readPartitions } from '../support/bucket-check.js';
-import { sameState, showState } from '../support/item-model.js';
+import { CrashWriter } from '../support/crash-writer.js';
+import { assertBucketMatches, Controller, itemsOf, sumStats } from '../support/crash-run.js';
 import { Rng, seedFrom } from '../support/rng.js';
 import { createTenant, freePort, ServerProcess, sleep, type ServerProcessOptions } from '../support/server-process.js';
 import { SignedClient } from '../support/signed-client.js';
 
 const WRITERS = 6;
 const CYCLES = Number(process.env['K2V_CRASH_CYCLES'] ?? '') || 24;
-
-/** Tells writers whether the server is up; the controller flips it around each kill. */
-class Controller implements Gate {
-  stopping = false;
-  private up = false;
-  private waiters: ((up: boolean) => void)[] = [];
-
-  whenUp(): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(false);
-    if (this.up) return Promise.resolve(true);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  setUp(): void {
-    this.up = true;
-    this.release(true);
-  }
-
-  setDown(): void {
-    this.up = false;
-  }
-
-  stop(): void {
-    this.stopping = true;
-    this.release(false);
-  }
-
-  private release(up: boolean): void {
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w(up);
-  }
-}
-
-/** Items of writer `w`: its own partition, plus a few keys in a partition all writers share. */
-function itemsOf(w: number): TrackedItem[] {
-  const item = (pk: string, sk: string, mode: 'replace' | 'append'): TrackedItem => ({
-    pk,
-    sk,
-    mode,
-    state: undefined,
-    token: undefined,
-    pending: undefined,
-  });
-  const own = `crash-w${w}`;
-  return [
-    ...Array.from({ length: 8 }, (_, j) => item(own, `r${j}${j % 3 === 0 ? '-é' : ''}`, 'replace')),
-    ...Array.from({ length: 2 }, (_, j) => item(own, `a${j}`, 'append')),
-    ...Array.from({ length: 3 }, (_, j) => item('crash-shared', `w${w}-r${j}`, 'replace')),
-    item('crash-shared', `w${w}-a0`, 'append'),
-  ];
-}
 
 /** A server that has just become healthy must have logged its start and nothing worrying. */
 async function assertStartedCleanly(proc: ServerProcess, what: string): Promise<void> {
@@ -164,30 +111,8 @@ test('no acknowledged write is lost across SIGKILLs at random moments', { timeou
 
   // After the last restart: the whole bucket against the model.
   const verifier = new SignedClient({ url: proc.k2vUrl, ...tenant });
-  const all = writers.flatMap((w) => [...w.items]);
-  const pks = [...new Set(all.map((i) => i.pk))].sort();
-  const listed = await readPartitions(verifier, tenant.bucket, pks);
-  let pendingLanded = 0;
-  let pendingNot = 0;
-  for (const item of all) {
-    const got = listed.get(item.pk)?.get(item.sk);
-    const where = `${item.pk}/${item.sk}`;
-    if (item.pending === undefined) {
-      assert.ok(sameState(got, item.state), `${where}: expected ${showState(item.state)}, read ${showState(got)}`);
-    } else if (sameState(got, item.pending.ifLanded)) {
-      pendingLanded++;
-    } else {
-      assert.ok(
-        sameState(got, item.pending.prior),
-        `${where}: expected ${showState(item.pending.prior)} or ${showState(item.pending.ifLanded)}, read ${showState(got)}`,
-      );
-      pendingNot++;
-    }
-  }
-  const tracked = new Set(all.map((i) => `${i.pk}/${i.sk}`));
-  const unknown = [...listed].flatMap(([pk, part]) => [...part.keys()].map((sk) => `${pk}/${sk}`)).filter((k) => !tracked.has(k));
-  assert.deepEqual(unknown, [], 'items nobody wrote');
-  const partitions = await assertIndexMatches(verifier, tenant.bucket, listed);
+  const { pendingLanded, pendingNot, partitions } = await assertBucketMatches(verifier, tenant.bucket, writers);
+  const items = writers.reduce((n, w) => n + w.items.length, 0);
   verifier.close();
 
   assert.equal(await proc.kill('SIGTERM'), 0, 'graceful stop after the run');
@@ -195,14 +120,14 @@ test('no acknowledged write is lost across SIGKILLs at random moments', { timeou
   assert.ok(await proc.waitForLog('k2v server stopped'), 'the last server logged its stop');
   assert.deepEqual(failures, []);
 
-  const sum = (f: (s: CrashWriter['stats']) => number) => writers.reduce((n, w) => n + f(w.stats), 0);
+  const sum = (f: (s: CrashWriter['stats']) => number) => sumStats(writers, f);
   const acked = sum((s) => s.acked);
   t.diagnostic(
     `${CYCLES} kills while writing (+${startupKills} during start-up), ${starts} clean starts; ` +
       `${acked} acknowledged item writes, ${sum((s) => s.ackedVerified)} read back exactly; ` +
       `${sum((s) => s.unknown)} unanswered (${sum((s) => s.unknownLanded)} landed, ${sum((s) => s.unknownNotLanded)} not, ` +
       `${pendingLanded + pendingNot} resolved at the end); ops: ${sum((s) => s.insertItem)} InsertItem, ` +
-      `${sum((s) => s.deleteItem)} DeleteItem, ${sum((s) => s.insertBatch)} InsertBatch; ${all.length} items, ${partitions} partitions`,
+      `${sum((s) => s.deleteItem)} DeleteItem, ${sum((s) => s.insertBatch)} InsertBatch; ${items} items, ${partitions} partitions`,
   );
   assert.ok(acked > 1_000, `too few acknowledged writes to mean anything: ${acked}`);
 });

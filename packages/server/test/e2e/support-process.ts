@@ -40,8 +40,9 @@ export interface Cli {
   exitCode(): number | string | undefined;
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Cli {
-  const child = spawn(process.execPath, [K2V_BIN, ...args], {
+/** Runs `bin` (this repository's bin/k2v.js unless told; e.g. an installed copy) with `args`. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string, bin = K2V_BIN): Cli {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, ...env },
     ...(cwd === undefined ? {} : { cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@
  * A write is always followed by that read before the next write, so each item has at most one
  * write whose outcome is unknown.
  */
-import { afterWrite, fromWire, sameState, showState, toWire, type State, type Val } from './item-model.js';
+import { afterWrite, fromWire, sameState as sameAsWritten, sameValues, showState, toWire, type State, type Val } from './item-model.js';
 import type { Rng } from './rng.js';
 import { describe, enc, tokenOf, TransportError, type K2vResponse, type SignedClient } from './signed-client.js';
 
@@ -46,6 +46,20 @@ export interface WriterStats {
   insertItem: number;
   deleteItem: number;
   insertBatch: number;
+  /** Writes answered 503 (only with `unavailableIsUnknown`: the database was down). */
+  unavailable: number;
+  /** Reads answered 503 (and retried), with `unavailableIsUnknown`. */
+  unavailableReads: number;
+}
+
+export interface CrashWriterOptions {
+  /**
+   * A 503 answer means "outcome unknown" (a write) or "read again" (a read) instead of a failure:
+   * for servers whose database may be down (PostgreSQL), where a 503 is the contract.
+   */
+  readonly unavailableIsUnknown?: boolean;
+  /** Writes go through several servers (nodes): concurrent values compare in any order. */
+  readonly severalNodes?: boolean;
 }
 
 /** Append items collapse to one value (a token write) before they reach this many values. */
@@ -67,18 +81,26 @@ export class CrashWriter {
     insertItem: 0,
     deleteItem: 0,
     insertBatch: 0,
+    unavailable: 0,
+    unavailableReads: 0,
   };
   private seq = 0;
 
   constructor(
     readonly id: number,
-    private readonly client: SignedClient,
+    private readonly client: Pick<SignedClient, 'request'>,
     private readonly bucket: string,
     readonly items: readonly TrackedItem[],
     private readonly gate: Gate,
     private readonly rng: Rng,
     private readonly failures: string[],
+    private readonly opts: CrashWriterOptions = {},
   ) {}
+
+  /** Whether `res` is a 503 this writer takes for an unknown outcome. */
+  private unavailable(res: K2vResponse): boolean {
+    return this.opts.unavailableIsUnknown === true && res.status === 503;
+  }
 
   async run(): Promise<void> {
     while (!this.gate.stopping) {
@@ -163,7 +185,8 @@ export class CrashWriter {
       });
       this.stats.acked += ws.length;
     } else {
-      if (res !== undefined) this.failures.push(`writer ${this.id}: a write was answered ${describe(res)}`);
+      if (res !== undefined && this.unavailable(res)) this.stats.unavailable += ws.length;
+      else if (res !== undefined) this.failures.push(`writer ${this.id}: a write was answered ${describe(res)}`);
       ws.forEach((w, i) => (w.item.pending = planned[i]));
       this.stats.unknown += ws.length;
     }
@@ -188,6 +211,7 @@ export class CrashWriter {
   }
 
   private check(items: readonly TrackedItem[], observed: readonly { state: State; token: string | undefined }[]): void {
+    const sameState = this.opts.severalNodes === true ? sameValues : sameAsWritten;
     let landed = 0;
     let notLanded = 0;
     items.forEach((item, i) => {
@@ -226,11 +250,19 @@ export class CrashWriter {
         headers: { accept: 'application/json' },
       });
       if (res.status === 404) return [{ state: undefined, token: undefined }];
+      if (this.unavailable(res)) {
+        this.stats.unavailableReads++;
+        throw new TransportError(`ReadItem: ${describe(res)}`);
+      }
       if (res.status !== 200) throw new Error(`ReadItem ${item.pk}/${item.sk}: ${describe(res)}`);
       return [{ state: fromWire(JSON.parse(res.body.toString('utf8')) as (string | null)[]), token: tokenOf(res) }];
     }
     const queries = items.map((i) => ({ partitionKey: i.pk, start: i.sk, singleItem: true, tombstones: true }));
     const res = await this.client.request({ method: 'POST', path: `/${this.bucket}?search`, body: JSON.stringify(queries) });
+    if (this.unavailable(res)) {
+      this.stats.unavailableReads++;
+      throw new TransportError(`ReadBatch: ${describe(res)}`);
+    }
     if (res.status !== 200) throw new Error(`ReadBatch: ${describe(res)}`);
     const results = JSON.parse(res.body.toString('utf8')) as { items: { sk: string; ct: string; v: (string | null)[] }[] }[];
     return results.map((r) => {

@@ -6,7 +6,9 @@
  * Only the cases the load tests produce are modelled: one logical writer per item, which always
  * sends the token of its latest read (so a write supersedes everything it read), or no token at
  * all (so a write adds a concurrent value). Values of one item come from one node, so they stay in
- * write order.
+ * write order; with several servers (nodes) on one database they come in node-id order first
+ * (contract section 2), which a writer that does not know the node of each write compares with
+ * `sameValues`.
  */
 
 export type Val = string | null;
@@ -22,6 +24,13 @@ export function afterWrite(prior: State, value: Val, withToken: boolean): Val[] 
 export function sameState(a: State, b: State): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The same values, in any order (writes through several nodes). */
+export function sameValues(a: State, b: State): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const key = (v: Val): string => (v === null ? '\u0000tombstone' : `v${v}`);
+  return sameState(a.map(key).sort(), b.map(key).sort());
 }
 
 export function showState(s: State): string {

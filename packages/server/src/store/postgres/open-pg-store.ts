@@ -4,7 +4,8 @@
  */
 import { pino, type Logger } from 'pino';
 import { Subscriptions } from '../subscriptions.js';
-import { connect, type PgConnectionOptions } from './pg-connection.js';
+import { connect, renewablePool, type PgConnectionOptions } from './pg-connection.js';
+import { guardDriverFaults } from './pg-driver-guard.js';
 import { PgListener } from './pg-listener.js';
 import { PgMetadataStore } from './pg-metadata-store.js';
 import { claimNode } from './pg-node.js';
@@ -66,9 +67,13 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     statementTimeoutMs: opts.statementTimeoutMs ?? fromUrl.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: opts.lockTimeoutMs ?? fromUrl.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
-  const sql = connect(conn);
+  const pool = renewablePool(() => connect(conn));
+  const sql = pool.sql;
   // The metadata lease's own connection: renewals never queue behind requests on the pool.
   const leaseSql = connect({ ...conn, maxConnections: 1 });
+  const unguard = guardDriverFaults(() => pool.renew());
+  /** Whether the notification connection was lost since the pool was made. */
+  let wasDown = false;
   try {
     await migrate(sql);
     const node = await claimNode(sql);
@@ -83,10 +88,16 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
         onMeta: (payload) => meta.onNotify(payload),
         // Anything committed while nobody listened is re-read: the metadata, then every poll.
         up: async () => {
+          // After an outage, a fresh pool: connections of the old one may be stuck (renewablePool).
+          if (wasDown) pool.renew();
+          wasDown = false;
           await meta.reload();
           subs.resync();
         },
-        down: () => meta.markStale(),
+        down: () => {
+          wasDown = true;
+          meta.markStale();
+        },
       },
       logger,
     );
@@ -117,6 +128,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       statementTimeoutMs: conn.statementTimeoutMs,
     });
   } catch (err) {
+    unguard();
     await sql.end({ timeout: 1 }).catch(() => undefined);
     await leaseSql.end({ timeout: 1 }).catch(() => undefined);
     throw toStoreError(err, 'opening the PostgreSQL store');

@@ -40,3 +40,35 @@ export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Optio
     ...extra,
   }) as unknown as Db;
 }
+
+/**
+ * A pool behind a stable handle that can be swapped for a fresh one. After PostgreSQL went away
+ * under load, postgres.js 3.4.9 can leave a pooled connection unable ever to send again (its
+ * teardown cancels a scheduled write without forgetting it, so the next writes are never
+ * scheduled; found by test/e2e/crash-postgres.test.ts: requests timing out with 503 long after
+ * the database was back). `renew()` replaces the whole pool; the old one is ended, its stuck
+ * calls failing within a second (503, never acknowledged).
+ */
+export interface RenewablePool {
+  readonly sql: Db;
+  renew(): void;
+}
+
+export function renewablePool(make: () => Db): RenewablePool {
+  let current = make();
+  const handler: ProxyHandler<Db> = {
+    apply: (_target, thisArg, args) => Reflect.apply(current as unknown as (...a: unknown[]) => unknown, thisArg, args),
+    get: (_target, prop) => {
+      const v: unknown = Reflect.get(current, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current) : v;
+    },
+  };
+  return {
+    sql: new Proxy(current, handler),
+    renew() {
+      const old = current;
+      current = make();
+      void old.end({ timeout: 1 }).catch(() => undefined);
+    },
+  };
+}

@@ -48,3 +48,25 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * The driver's own codes for a connection that is gone, and the SQLSTATEs PostgreSQL sends as it
+ * drops one (class 08, and 57P01..57P05: shutdown, crash, restart, database dropped, idle timeout).
+ */
+const DRIVER_CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * Whether `err` says the connection under a transaction is gone. Such a reserved connection must
+ * get no further query and no `release()`: postgres.js 3.4.9 schedules the write of a query sent
+ * on a closed connection and then dereferences its null socket outside any promise, an uncaught
+ * TypeError that ends the process (porsager/postgres#1208, found by
+ * test/e2e/crash-postgres.test.ts); `release()` would put the dead connection back among the
+ * open ones. Left alone, the pool reconnects it when it needs it.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const code = pgCode(err);
+  if (code === undefined) return false;
+  if (DRIVER_CONNECTION_LOST.has(code) || /^(08|57P0)/.test(code)) return true;
+  // Node's socket errors (ECONNRESET, EPIPE, ECONNREFUSED, ETIMEDOUT, …); a SQLSTATE is 5 characters.
+  return /^E[A-Z]+$/.test(code) && code.length > 5;
+}

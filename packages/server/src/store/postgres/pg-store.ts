@@ -18,6 +18,7 @@ import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store 
 import { Subscriptions } from '../subscriptions.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError, withDeadline } from './pg-errors.js';
+import { inTransaction } from './pg-transaction.js';
 import { bucketBytes, nodeToDb, PG_KEY_LIMITS } from './pg-keys.js';
 import type { PgListener } from './pg-listener.js';
 import type { PgMetadataStore } from './pg-metadata-store.js';
@@ -88,9 +89,8 @@ export class PgStore implements Store {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
     let fnFailed = false;
     let fnError: unknown;
-    const run = this.sql
-      .begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
-        const snap = new PgSnapshot(tx as unknown as Db, this.p.statementTimeoutMs + 1_000);
+    const run = inTransaction(this.sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+        const snap = new PgSnapshot(tx, this.p.statementTimeoutMs + 1_000);
         try {
           return await fn(snap);
         } catch (err) {
@@ -183,7 +183,7 @@ export class PgStore implements Store {
    * on a connection that may have died).
    */
   private gcChunk(upTo: number): Promise<number | undefined> {
-    return this.sql.begin(async (tx) => {
+    return inTransaction(this.sql, '', async (tx): Promise<number | undefined> => {
       const [got] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${GC_LOCK.toString()}::bigint) AS ok`;
       if (got?.ok !== true) return undefined;
       const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
@@ -199,7 +199,7 @@ export class PgStore implements Store {
           ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
       }
       return gone.reduce((acc, g) => acc + Number(g.n), 0);
-    }) as Promise<number | undefined>;
+    });
   }
 
   close(): Promise<void> {

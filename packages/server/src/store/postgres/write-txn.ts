@@ -33,7 +33,7 @@ import type { ItemChange, ItemWrite } from '../store.js';
 import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
 import type { Db } from './pg-connection.js';
-import { isRetryable, toStoreError } from './pg-errors.js';
+import { isConnectionLost, isRetryable, toStoreError } from './pg-errors.js';
 import { bucketBytes, nodeFromDb, nodeToDb, partOf, utf8 } from './pg-keys.js';
 import { changePayload, CHANGES_CHANNEL } from './pg-notify.js';
 import { rangeConditions } from './pg-scan.js';
@@ -227,6 +227,7 @@ export class GroupWriter {
 
     const c = await this.sql.reserve();
     let open = false;
+    let lost = false;
     try {
       // Round trip 1 (pipelined).
       const begin = c`BEGIN`;
@@ -348,10 +349,12 @@ export class GroupWriter {
       this.lastCommitSeconds = (performance.now() - t1) / 1000;
       return outcome;
     } catch (err) {
-      if (open) await c`ROLLBACK`.catch(() => undefined);
+      // A lost connection gets no ROLLBACK and no release (isConnectionLost says why).
+      lost = isConnectionLost(err);
+      if (open && !lost) await c`ROLLBACK`.catch((e: unknown) => void (lost = isConnectionLost(e)));
       throw err;
     } finally {
-      c.release();
+      if (!lost) c.release();
     }
   }
 
