@@ -203,7 +203,7 @@ test('map budget reached: 503 and a log line, reads work, deletes free space, a 
   filler.client.close();
   assert.equal(await proc.kill('SIGTERM'), 0);
   assert.deepEqual(unexpectedProblems(proc, /^store is full/), []);
-  assert.equal(proc.stderr(), '');
+  assert.equal(proc.unexpectedStderr(), '');
   proc = await startServer(dataDir, ['--map-size', '8'], proc.opts);
   filler.client = new SignedClient({ url: proc.k2vUrl, ...tenant });
   for (let i = 0; i < 10; i++) {

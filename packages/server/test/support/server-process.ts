@@ -101,6 +101,11 @@ export class ServerProcess {
     return this.err;
   }
 
+  /** stderr without the line every start prints for a person (run-server.ts: the console's address). */
+  unexpectedStderr(): string {
+    return this.err.replace(/^k2v: web console at .*\n/gm, '');
+  }
+
   /** Every complete JSON log line so far (a line cut by a kill is skipped). */
   logs(): LogEntry[] {
     const entries: LogEntry[] = [];
