@@ -23,6 +23,7 @@ test('STATUS follows contract section 5 and the admin codes', () => {
     ['KeyAlreadyExists', 409],
     ['BucketAlreadyExists', 409],
     ['BucketNotEmpty', 409],
+    ['NoSuchAdminToken', 404],
   ];
   for (const [code, status] of expected) assert.equal(STATUS[code], status, code);
   assert.equal(Object.keys(STATUS).length, expected.length);
