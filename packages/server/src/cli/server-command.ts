@@ -8,7 +8,7 @@ import { checkConfig, runServer } from './run-server.js';
 
 export function serverCommand(): Command {
   const cmd = new Command('server')
-    .description('run the K2V API and the admin API on the embedded LMDB store')
+    .description('run the K2V API, the admin API and the web console (embedded LMDB by default, or PostgreSQL with --db-engine postgres)')
     .option('--check-config', 'validate the configuration, print it (secrets masked) and exit');
   addSettingOptions(cmd)
     .addHelpText(
