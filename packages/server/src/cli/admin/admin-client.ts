@@ -4,9 +4,10 @@
  * Every refusal is an {@link AdminApiError} with the contract's code, the HTTP status and the
  * server's message; a server that cannot be reached is code `NetworkError`, status 0.
  */
+import type { RestoreSummary } from '../../admin/k2v-restore.js';
 import type { BucketInfo, KeyInfo, ListBucketsItem, ListKeysItem } from '../../admin/wire.js';
 
-export type { BucketInfo, KeyInfo, ListBucketsItem, ListKeysItem };
+export type { BucketInfo, KeyInfo, ListBucketsItem, ListKeysItem, RestoreSummary };
 
 export interface Permissions {
   read?: boolean;
@@ -14,14 +15,6 @@ export interface Permissions {
   owner?: boolean;
 }
 
-/** What `POST /v1/k2v/restore` answers (admin/k2v-restore.ts). */
-export interface RestoreSummary {
-  lines: number;
-  items: number;
-  itemsChanged: number;
-  keysAdded: number;
-  bucketsAdded: number;
-}
 
 export class AdminApiError extends Error {
   constructor(
