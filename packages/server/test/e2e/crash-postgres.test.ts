@@ -52,13 +52,8 @@ after(async () => {
 /** Log lines of a 500 answer (the server logs each failed request with its status). */
 const internalErrors = (proc: ServerProcess): string[] => proc.logs().filter((e) => /"status":5\d\d/.test(e.raw) && !/"status":503/.test(e.raw)).map((e) => e.raw);
 
-// todo (reported, does not fail the run): under CI load a server can stay unavailable after the
-// immediate PostgreSQL restart (its postgres.js pool stuck; seen once in two CI runs, never on
-// replay of the seed), and the final reads through it retry until the timeout. No acknowledged
-// write was lost in any run. Back to a plain test once the pool recovery is fixed (issue 11).
 test('two servers on PostgreSQL: no acknowledged write lost across K2V SIGKILLs and a PostgreSQL crash', {
   timeout: 180_000,
-  todo: 'a server may stay unavailable after an immediate PostgreSQL restart (issue 11)',
 }, async (t) => {
   const seed = seedFrom('K2V_CRASH_SEED');
   const rng = new Rng(seed);

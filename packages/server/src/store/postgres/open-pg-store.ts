@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { Subscriptions } from '../subscriptions.js';
-import { connect, renewablePool, type PgConnectionOptions } from './pg-connection.js';
+import { connect, probeWritable, renewablePool, type PgConnectionOptions } from './pg-connection.js';
 import { guardDriverFaults } from './pg-driver-guard.js';
 import { PgListener } from './pg-listener.js';
 import { PgMetadataStore } from './pg-metadata-store.js';
@@ -12,6 +12,7 @@ import { claimNode } from './pg-node.js';
 import { publishAll, PgStore } from './pg-store.js';
 import { migrate } from './schema.js';
 import { toStoreError } from './pg-errors.js';
+import { PgWatchdog } from './pg-watchdog.js';
 import { GroupWriter } from './write-txn.js';
 import type { StoreObserver } from '../store-metrics.js';
 
@@ -67,17 +68,23 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     statementTimeoutMs: opts.statementTimeoutMs ?? fromUrl.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     lockTimeoutMs: opts.lockTimeoutMs ?? fromUrl.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
+  const boundMs = conn.statementTimeoutMs + 1_000;
   const pool = renewablePool(() => connect(conn));
   const sql = pool.sql;
   // The metadata lease's own connection: renewals never queue behind requests on the pool.
-  const leaseSql = connect({ ...conn, maxConnections: 1 });
-  const unguard = guardDriverFaults(() => pool.renew());
+  const leasePool = renewablePool(() => connect({ ...conn, maxConnections: 1 }));
+  const leaseSql = leasePool.sql;
+  const renewAll = (): void => {
+    pool.renew();
+    leasePool.renew();
+  };
+  const unguard = guardDriverFaults(renewAll);
   /** Whether the notification connection was lost since the pool was made. */
   let wasDown = false;
   try {
     await migrate(sql);
     const node = await claimNode(sql);
-    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, opts.metaLeaseMs);
+    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs);
     const subs = new Subscriptions((err, change) =>
       logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -88,8 +95,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
         onMeta: (payload) => meta.onNotify(payload),
         // Anything committed while nobody listened is re-read: the metadata, then every poll.
         up: async () => {
-          // After an outage, a fresh pool: connections of the old one may be stuck (renewablePool).
-          if (wasDown) pool.renew();
+          // After an outage, fresh connections: those of the old ones may be stuck (renewablePool).
+          if (wasDown) renewAll();
           wasDown = false;
           await meta.reload();
           subs.resync();
@@ -110,6 +117,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       maxValuesPerItem: opts.maxValuesPerItem,
       onCommitted: (changes) => publishAll(subs, changes),
       observer: opts.observer,
+      boundMs,
     });
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
     logger.info({ nodeId: node.nodeId.toString(16) }, 'PostgreSQL store open');
@@ -126,6 +134,14 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
       gcIntervalMs,
       statementTimeoutMs: conn.statementTimeoutMs,
+      watchdog: (store) =>
+        new PgWatchdog({
+          healthy: () => store.healthy(),
+          probe: () => probeWritable(conn),
+          rebuild: renewAll,
+          logger,
+        }),
+      unguard,
     });
   } catch (err) {
     unguard();

@@ -7,6 +7,7 @@
  * with a synchronous standby, replicated).
  */
 import postgres, { type Sql } from 'postgres';
+import { withDeadline } from './pg-errors.js';
 
 export type Db = Sql<{ bigint: bigint }>;
 
@@ -71,4 +72,18 @@ export function renewablePool(make: () => Db): RenewablePool {
       void old.end({ timeout: 1 }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Whether a fresh connection to the URL (its hosts, its target_session_attrs) answers within the
+ * statement bound and is on a writable primary (not in recovery).
+ */
+export async function probeWritable(opts: PgConnectionOptions): Promise<boolean> {
+  const sql = connect({ ...opts, maxConnections: 1 }, { fetch_types: false });
+  try {
+    const [r] = await withDeadline(Promise.resolve(sql<{ ro: boolean }[]>`SELECT pg_is_in_recovery() AS ro`), opts.statementTimeoutMs, 'probe');
+    return r?.ro === false;
+  } finally {
+    await sql.end({ timeout: 0 }).catch(() => undefined);
+  }
 }

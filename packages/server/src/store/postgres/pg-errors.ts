@@ -40,13 +40,22 @@ export function toStoreError(err: unknown, what: string): Error {
   return new StoreError('Unavailable', `${what}: PostgreSQL unavailable (${code ?? 'no code'}: ${detail})`, { cause: err });
 }
 
+/** The cause of a deadline's StoreError: PostgreSQL said nothing, so the connection's state is unknown. */
+const NO_ANSWER = new Error('PostgreSQL did not answer in time');
+
 /** Rejects with 'Unavailable' when `p` has not settled within `ms` (the bound on a slow database). */
 export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreError('Unavailable', `${what}: PostgreSQL did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new StoreError('Unavailable', `${what}: PostgreSQL did not answer within ${ms} ms`, { cause: NO_ANSWER })), ms);
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Whether `err` (or an error it wraps) is a deadline of withDeadline: a query left without an answer. */
+export function isNoAnswer(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e === NO_ANSWER) return true;
+  return false;
 }
 
 /**
@@ -64,6 +73,14 @@ const DRIVER_CONNECTION_LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED',
  * open ones. Left alone, the pool reconnects it when it needs it.
  */
 export function isConnectionLost(err: unknown): boolean {
+  // Through the StoreErrors that wrap a driver error (toStoreError keeps it as the cause).
+  if (isLostHere(err)) return true;
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (isLostHere(e.cause)) return true;
+  return false;
+}
+
+function isLostHere(err: unknown): boolean {
+  if (err instanceof StoreError) return false;
   const code = pgCode(err);
   if (code === undefined) return false;
   if (DRIVER_CONNECTION_LOST.has(code) || /^(08|57P0)/.test(code)) return true;

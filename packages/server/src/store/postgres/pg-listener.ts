@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { CHANGES_CHANNEL, META_CHANNEL } from './pg-notify.js';
 import type { PgConnectionOptions } from './pg-connection.js';
+import { withDeadline } from './pg-errors.js';
 
 export interface ListenerEvents {
   onChange(payload: string): void;
@@ -31,6 +32,7 @@ export class PgListener {
   private live = false;
   private connecting: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private checking = false;
 
   constructor(
     private readonly opts: PgConnectionOptions,
@@ -77,21 +79,29 @@ export class PgListener {
     try {
       await sql`LISTEN k2v_changes`;
       await sql`LISTEN k2v_meta`;
+      // What committed while nobody listened is re-read; if that fails, this connection is
+      // dropped and the next attempt starts over (never a LISTEN left running unwatched).
+      await this.events.up();
     } catch (err) {
-      this.sql = undefined;
+      if (this.sql === sql) this.sql = undefined;
       await sql.end({ timeout: 0 }).catch(() => undefined);
       throw err;
     }
-    await this.events.up();
+    if (this.sql !== sql) throw new Error('PostgreSQL notification connection lost while coming up');
     this.live = true;
   }
 
   private async check(): Promise<void> {
-    if (this.closed || !this.live || this.sql === undefined) return;
+    if (this.closed || !this.live || this.sql === undefined || this.checking) return;
+    const sql = this.sql;
+    this.checking = true;
     try {
-      await this.sql`SELECT 1`;
+      // Bounded: a connection that neither answers nor fails is as good as lost.
+      await withDeadline(Promise.resolve(sql`SELECT 1`), this.opts.statementTimeoutMs, 'notification connection heartbeat');
     } catch {
-      this.lost();
+      if (this.sql === sql) this.lost();
+    } finally {
+      this.checking = false;
     }
   }
 

@@ -21,6 +21,7 @@
  * database clock that does not step forward by more than CLOCK_MARGIN_MS.
  */
 import type { Db } from './pg-connection.js';
+import { withDeadline } from './pg-errors.js';
 import { nodeToDb } from './pg-keys.js';
 
 /**
@@ -94,10 +95,16 @@ export class MetaLease {
     // nothing newer than `applied`, every newer change commits later and its awaitApplied sees
     // this row, so serving until the new local deadline is safe. Otherwise a newer change may
     // already have been answered without this server: no extension, reload.
-    await this.sql`
-      INSERT INTO k2v_server_lease (node_id, meta_version, lease_until) VALUES (${me}, ${applied}, clock_timestamp() + ${this.leaseMs} * interval '1 millisecond')
-      ON CONFLICT (node_id) DO UPDATE SET meta_version = EXCLUDED.meta_version, lease_until = EXCLUDED.lease_until`;
-    const [v] = await this.sql<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`;
+    // Each statement bounded (a renewal later than the lease is worth nothing), so a stuck
+    // connection fails the renewal instead of holding every later one behind it.
+    await withDeadline(
+      Promise.resolve(this.sql`
+        INSERT INTO k2v_server_lease (node_id, meta_version, lease_until) VALUES (${me}, ${applied}, clock_timestamp() + ${this.leaseMs} * interval '1 millisecond')
+        ON CONFLICT (node_id) DO UPDATE SET meta_version = EXCLUDED.meta_version, lease_until = EXCLUDED.lease_until`),
+      this.leaseMs,
+      'metadata lease renewal',
+    );
+    const [v] = await withDeadline(Promise.resolve(this.sql<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`), this.leaseMs, 'metadata lease renewal');
     if ((v?.version ?? 0n) > applied) {
       this.behind();
       return false;
@@ -114,10 +121,14 @@ export class MetaLease {
   async awaitApplied(version: bigint): Promise<void> {
     const giveUpAt = performance.now() + this.leaseMs + 4 * CLOCK_MARGIN_MS;
     for (let pause = 2; ; pause = Math.min(50, pause * 2)) {
-      const [r] = await this.sql<{ n: bigint }[]>`
-        SELECT count(*)::int8 AS n FROM k2v_server_lease
-        WHERE node_id <> ${nodeToDb(this.nodeId)} AND meta_version < ${version}
-          AND lease_until > clock_timestamp() - ${CLOCK_MARGIN_MS} * interval '1 millisecond'`;
+      const [r] = await withDeadline(
+        Promise.resolve(this.sql<{ n: bigint }[]>`
+          SELECT count(*)::int8 AS n FROM k2v_server_lease
+          WHERE node_id <> ${nodeToDb(this.nodeId)} AND meta_version < ${version}
+            AND lease_until > clock_timestamp() - ${CLOCK_MARGIN_MS} * interval '1 millisecond'`),
+        this.leaseMs,
+        'waiting for the other servers to apply a metadata change',
+      );
       // Past giveUpAt every lease granted before the change has run out on its server's clock.
       if ((r?.n ?? 0n) === 0n || performance.now() > giveUpAt) return;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -130,6 +141,8 @@ export class MetaLease {
     this.closed = true;
     this.until = 0;
     await (this.next ?? this.renewing)?.catch(() => undefined);
-    await this.sql`DELETE FROM k2v_server_lease WHERE node_id = ${nodeToDb(this.nodeId)}`.catch(() => undefined);
+    await withDeadline(Promise.resolve(this.sql`DELETE FROM k2v_server_lease WHERE node_id = ${nodeToDb(this.nodeId)}`), 2_000, 'giving the lease back').catch(
+      () => undefined,
+    );
   }
 }

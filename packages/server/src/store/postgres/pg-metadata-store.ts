@@ -24,13 +24,14 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Logger } from 'pino';
-import type { ReservedSql } from 'postgres';
+import type { PendingQuery, ReservedSql, Row } from 'postgres';
 import { StoreError } from '../errors.js';
 import { LmdbMetadataStore, type MetaDatabase } from '../lmdb/metadata-store.js';
 import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError } from './pg-errors.js';
 import { MetaLease } from './pg-meta-lease.js';
+import { inTransaction, reserve, type Reservation } from './pg-transaction.js';
 import { META_CHANNEL } from './pg-notify.js';
 
 type Tx = ReservedSql<{ bigint: bigint }>;
@@ -80,22 +81,20 @@ class RecordsDb implements MetaDatabase {
 }
 
 /** Every record and the version, in one snapshot. */
-function loadRecords(sql: Db): Promise<{ version: bigint; records: Record_[] }> {
-  return sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => loadRecordsIn(tx as unknown as Db)) as Promise<{
-    version: bigint;
-    records: Record_[];
-  }>;
+function loadRecords(sql: Db, boundMs: number): Promise<{ version: bigint; records: Record_[] }> {
+  return inTransaction(sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', boundMs, loadRecordsIn);
 }
 
-async function loadRecordsIn(sql: Db | Tx): Promise<{ version: bigint; records: Record_[] }> {
-  const [v] = await sql<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`;
+async function loadRecordsIn(r: Reservation): Promise<{ version: bigint; records: Record_[] }> {
+  const tx = r.tx;
+  const [v] = await r.run(tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`);
   const records: Record_[] = [];
   for (const { prefix, table } of TABLES) {
-    for (const r of await sql<{ id: string; record: unknown }[]>`SELECT id, record FROM ${sql(table)}`) {
-      records.push({ key: prefix + r.id, value: r.record });
+    for (const row of await r.run(tx<{ id: string; record: unknown }[]>`SELECT id, record FROM ${tx(table)}`)) {
+      records.push({ key: prefix + row.id, value: row.record });
     }
   }
-  for (const r of await sql<{ id: string }[]>`SELECT id FROM k2v_used_key_id`) records.push({ key: USED_PREFIX + r.id, value: true });
+  for (const row of await r.run(tx<{ id: string }[]>`SELECT id FROM k2v_used_key_id`)) records.push({ key: USED_PREFIX + row.id, value: true });
   return { version: v?.version ?? 0n, records };
 }
 
@@ -115,6 +114,8 @@ export class PgMetadataStore implements MetadataStore {
     leaseSql: Db,
     nodeId: bigint,
     leaseMs: number | undefined,
+    /** The bound of one statement and of the wait for a connection (ms). */
+    private readonly boundMs: number,
   ) {
     this.db = new RecordsDb(loaded.records);
     this.inner = LmdbMetadataStore.load(this.db);
@@ -122,9 +123,9 @@ export class PgMetadataStore implements MetadataStore {
     this.lease = new MetaLease(leaseSql, nodeId, () => this.version, () => this.refresh(undefined), leaseMs);
   }
 
-  /** `leaseSql`: the lease's own connection; `nodeId`: this server's node. */
-  static async load(sql: Db, logger: Logger, leaseSql: Db, nodeId: bigint, leaseMs?: number): Promise<PgMetadataStore> {
-    return new PgMetadataStore(sql, await loadRecords(sql), logger, leaseSql, nodeId, leaseMs);
+  /** `leaseSql`: the lease's own connection; `nodeId`: this server's node; `boundMs`: a statement's bound. */
+  static async load(sql: Db, logger: Logger, leaseSql: Db, nodeId: bigint, boundMs: number, leaseMs?: number): Promise<PgMetadataStore> {
+    return new PgMetadataStore(sql, await loadRecords(sql, boundMs), logger, leaseSql, nodeId, leaseMs, boundMs);
   }
 
   /** The notification connection is down: the cache may be stale. */
@@ -139,7 +140,7 @@ export class PgMetadataStore implements MetadataStore {
 
   /** reload()'s work, for a caller already in the queue. */
   private async reloadNow(): Promise<void> {
-    const loaded = await loadRecords(this.sql);
+    const loaded = await loadRecords(this.sql, this.boundMs);
     if (loaded.version >= this.version) this.install(loaded);
     this.fresh = true;
     await this.lease.renew();
@@ -154,7 +155,7 @@ export class PgMetadataStore implements MetadataStore {
   private refresh(version: bigint | undefined): void {
     this.enqueue(async () => {
       if (version !== undefined && version <= this.version) return;
-      const loaded = await loadRecords(this.sql);
+      const loaded = await loadRecords(this.sql, this.boundMs);
       if (loaded.version >= this.version) this.install(loaded);
       // The acknowledgement another server's change is waiting for.
       await this.lease.renew();
@@ -222,21 +223,23 @@ export class PgMetadataStore implements MetadataStore {
   }
 
   private async runUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
-    let tx: Tx;
+    let r: Reservation;
     try {
-      tx = await this.sql.reserve();
+      // Bounded: an exhausted or stuck pool is a 503, never a hang of the metadata queue.
+      r = await reserve(this.sql, this.boundMs);
     } catch (err) {
       throw toStoreError(err, 'metadata update');
     }
+    const tx = r.tx;
     let open = false;
     /** A database failure (as opposed to `fn`'s own refusal, which propagates as it is). */
     let dbError: unknown;
     try {
       try {
-        await tx`BEGIN`;
+        await r.run(tx`BEGIN`);
         open = true;
-        const [v] = await tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version FOR UPDATE`;
-        if (v!.version !== this.version) this.install(await loadRecordsIn(tx));
+        const [v] = await r.run(tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version FOR UPDATE`);
+        if (v!.version !== this.version) this.install(await loadRecordsIn(r));
       } catch (err) {
         dbError = err;
         throw err;
@@ -247,34 +250,41 @@ export class PgMetadataStore implements MetadataStore {
         // every item write in flight on the bucket (they hold KEY SHARE on it), and the count,
         // a statement after it, sees what they committed (READ COMMITTED).
         const removed: string[] = [];
-        for (const op of ops) {
-          if (op[0] !== 'remove' || !op[1].startsWith('bucket/')) continue;
-          const id = op[1].slice('bucket/'.length);
-          await tx`SELECT id FROM k2v_bucket WHERE id = ${id} FOR UPDATE`;
-          const [r] = await tx<{ n: bigint }[]>`
-            SELECT coalesce(sum(items), 0)::int8 AS n FROM k2v_bucket_items WHERE bucket = ${Buffer.from(id, 'hex')}`;
-          if ((r?.n ?? 0n) > 0n) throw new StoreError('BucketNotEmpty', `bucket ${id} still holds K2V items`);
-          removed.push(id);
+        try {
+          for (const op of ops) {
+            if (op[0] !== 'remove' || !op[1].startsWith('bucket/')) continue;
+            const id = op[1].slice('bucket/'.length);
+            await r.run(tx`SELECT id FROM k2v_bucket WHERE id = ${id} FOR UPDATE`);
+            const [row] = await r.run(tx<{ n: bigint }[]>`
+              SELECT coalesce(sum(items), 0)::int8 AS n FROM k2v_bucket_items WHERE bucket = ${Buffer.from(id, 'hex')}`);
+            if ((row?.n ?? 0n) > 0n) throw new StoreError('BucketNotEmpty', `bucket ${id} still holds K2V items`);
+            removed.push(id);
+          }
+        } catch (err) {
+          if (!(err instanceof StoreError && err.code === 'BucketNotEmpty')) dbError = err;
+          throw err;
         }
-        const stmts: Promise<unknown>[] = [];
+        const stmts: PendingQuery<readonly Row[]>[] = [];
         for (const id of removed) stmts.push(tx`INSERT INTO k2v_bucket_gone (id) VALUES (${id}) ON CONFLICT DO NOTHING`);
         for (const op of ops) stmts.push(this.writeOp(tx, op));
         stmts.push(tx`UPDATE k2v_meta_version SET version = ${next}`);
         stmts.push(tx`SELECT pg_notify(${META_CHANNEL}, ${next.toString()})`);
-        const settled = await Promise.allSettled([...stmts, tx`COMMIT`]);
+        const settling = r.settleAll([...stmts, tx`COMMIT`]);
         open = false;
-        const failed = settled.find((s) => s.status === 'rejected');
-        if (failed !== undefined) {
-          dbError = (failed as PromiseRejectedResult).reason;
-          throw dbError;
+        try {
+          await settling;
+        } catch (err) {
+          dbError = err;
+          throw err;
         }
         this.version = next;
       };
       const versionBefore = this.version;
       const result = await this.inner.update(fn);
       if (open) {
-        await tx`ROLLBACK`;
+        // Nothing was written (`fn` refused or changed nothing): its answer stands whatever the ROLLBACK does.
         open = false;
+        await r.abort(undefined);
       }
       if (this.version !== versionBefore) {
         // Committed: answer only once every live server has applied it (or fenced itself).
@@ -287,7 +297,7 @@ export class PgMetadataStore implements MetadataStore {
       }
       return result;
     } catch (err) {
-      if (open) await tx`ROLLBACK`.catch(() => undefined);
+      if (open) await r.abort(err);
       if (dbError === undefined) throw err instanceof StoreError && err.cause instanceof StoreError ? err.cause : err;
       // The cache may now differ from the database: read it again.
       await this.reloadNow().catch(() => {
@@ -296,11 +306,11 @@ export class PgMetadataStore implements MetadataStore {
       throw toStoreError(dbError, 'metadata update');
     } finally {
       this.db.persist = undefined;
-      tx.release();
+      r.end();
     }
   }
 
-  private writeOp(tx: Tx, op: ['put', string, unknown] | ['remove', string]): Promise<unknown> {
+  private writeOp(tx: Tx, op: ['put', string, unknown] | ['remove', string]): PendingQuery<readonly Row[]> {
     const [kind, key] = op;
     if (key.startsWith(USED_PREFIX)) {
       const id = key.slice(USED_PREFIX.length);

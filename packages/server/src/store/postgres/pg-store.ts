@@ -21,6 +21,7 @@ import { toStoreError, withDeadline } from './pg-errors.js';
 import { inTransaction } from './pg-transaction.js';
 import { bucketBytes, nodeToDb, PG_KEY_LIMITS } from './pg-keys.js';
 import type { PgListener } from './pg-listener.js';
+import type { PgWatchdog } from './pg-watchdog.js';
 import type { PgMetadataStore } from './pg-metadata-store.js';
 import type { NodeClaim } from './pg-node.js';
 import { parseChangePayload } from './pg-notify.js';
@@ -41,6 +42,10 @@ export interface PgStoreParts {
   readonly tombstoneGcDelayMs: number;
   readonly gcIntervalMs: number;
   readonly statementTimeoutMs: number;
+  /** Rebuilds the connections when they stay unusable while PostgreSQL answers (pg-watchdog.ts). */
+  readonly watchdog?: (store: PgStore) => PgWatchdog;
+  /** Stops this store's part in the driver-fault guard (pg-driver-guard.ts). */
+  readonly unguard?: () => void;
 }
 
 /** Tombstone-only items removed per GC transaction. */
@@ -59,6 +64,7 @@ export class PgStore implements Store {
   private lastFailure = 0;
   private readonly gcTimer: NodeJS.Timeout;
   private gcRunning = false;
+  private readonly watchdog: PgWatchdog | undefined;
 
   constructor(parts: PgStoreParts) {
     this.p = parts;
@@ -67,6 +73,8 @@ export class PgStore implements Store {
     this.meta = parts.meta;
     this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
     this.gcTimer.unref();
+    this.watchdog = parts.watchdog?.(this);
+    this.watchdog?.start();
   }
 
   /** Committed write transactions since open. */
@@ -89,8 +97,8 @@ export class PgStore implements Store {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
     let fnFailed = false;
     let fnError: unknown;
-    const run = inTransaction(this.sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
-        const snap = new PgSnapshot(tx, this.p.statementTimeoutMs + 1_000);
+    const run = inTransaction(this.sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', this.boundMs, async (r) => {
+        const snap = new PgSnapshot(r.tx as unknown as Db, this.boundMs);
         try {
           return await fn(snap);
         } catch (err) {
@@ -183,20 +191,21 @@ export class PgStore implements Store {
    * on a connection that may have died).
    */
   private gcChunk(upTo: number): Promise<number | undefined> {
-    return inTransaction(this.sql, '', async (tx): Promise<number | undefined> => {
-      const [got] = await tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${GC_LOCK.toString()}::bigint) AS ok`;
+    return inTransaction(this.sql, '', this.boundMs, async (r): Promise<number | undefined> => {
+      const tx = r.tx;
+      const [got] = await r.run(tx<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${GC_LOCK.toString()}::bigint) AS ok`);
       if (got?.ok !== true) return undefined;
-      const gone = await tx<{ bucket: Buffer; n: bigint }[]>`
+      const gone = await r.run(tx<{ bucket: Buffer; n: bigint }[]>`
         WITH victims AS (
           SELECT part, sk FROM k2v_item WHERE tomb_since IS NOT NULL AND tomb_since <= ${upTo}
           ORDER BY tomb_since LIMIT ${GC_CHUNK} FOR UPDATE SKIP LOCKED),
         deleted AS (
           DELETE FROM k2v_item i USING victims v WHERE i.part = v.part AND i.sk = v.sk RETURNING i.bucket)
-        SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`;
+        SELECT bucket, count(*)::int8 AS n FROM deleted GROUP BY bucket ORDER BY bucket`);
       for (const g of gone) {
-        await tx`
+        await r.run(tx`
           INSERT INTO k2v_bucket_items (bucket, node_id, items) VALUES (${g.bucket}, ${nodeToDb(this.nodeId)}, ${-g.n})
-          ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`;
+          ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`);
       }
       return gone.reduce((acc, g) => acc + Number(g.n), 0);
     });
@@ -209,6 +218,7 @@ export class PgStore implements Store {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.gcTimer);
+    this.watchdog?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.p.writer.drain();
     await this.p.listener.close();
@@ -216,6 +226,7 @@ export class PgStore implements Store {
     await this.p.node.release();
     await this.sql.end({ timeout: 5 });
     await this.p.leaseSql.end({ timeout: 1 });
+    this.p.unguard?.();
   }
 
   private gcTick(): void {
@@ -252,8 +263,13 @@ export class PgStore implements Store {
     return this.tracked(run);
   }
 
+  /** The bound of one statement, and of a store call (statement_timeout, and a margin for the network). */
+  private get boundMs(): number {
+    return this.p.statementTimeoutMs + 1_000;
+  }
+
   private tracked<T>(p: Promise<T>, bound = true): Promise<T> {
-    const bounded = bound ? withDeadline(p, this.p.statementTimeoutMs + 1_000, 'store call') : p;
+    const bounded = bound ? withDeadline(p, this.boundMs, 'store call') : p;
     this.inflight.add(p);
     const forget = (): void => {
       this.inflight.delete(p);

@@ -24,6 +24,7 @@
  * DeleteBatch (`deleteRange`) is its own transaction: its range is read and locked in round 1.
  */
 import type { Buffer } from 'node:buffer';
+import type { PendingQuery, Row } from 'postgres';
 import type { RangeSpec } from '../../k2v/range.js';
 import { isTombstoneOnly, values, type DvvsItem } from '../../k2v/dvvs.js';
 import { addCountsOf, zeroSum, type CountsSum } from '../../k2v/index-counts.js';
@@ -33,7 +34,8 @@ import type { ItemChange, ItemWrite } from '../store.js';
 import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
 import type { Db } from './pg-connection.js';
-import { isConnectionLost, isRetryable, toStoreError } from './pg-errors.js';
+import { isRetryable, toStoreError } from './pg-errors.js';
+import { reserve } from './pg-transaction.js';
 import { bucketBytes, nodeFromDb, nodeToDb, partOf, utf8 } from './pg-keys.js';
 import { changePayload, CHANGES_CHANNEL } from './pg-notify.js';
 import { rangeConditions } from './pg-scan.js';
@@ -69,6 +71,8 @@ export interface WriterOptions {
   readonly onCommitted: (changes: readonly ItemChange[]) => void;
   /** Commit figures for /metrics. */
   readonly observer?: StoreObserver | undefined;
+  /** The bound of one statement, and of the wait for a connection (ms). */
+  readonly boundMs: number;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -225,35 +229,36 @@ export class GroupWriter {
     const sks = ordered.map((s) => s.skBytes);
     const rangeCall = batch.length === 1 ? batch[0]!.range : undefined;
 
-    const c = await this.sql.reserve();
+    const r = await reserve(this.sql, this.opts.boundMs);
+    const c = r.tx;
     let open = false;
-    let lost = false;
     try {
-      // Round trip 1 (pipelined).
-      const begin = c`BEGIN`;
+      // Round trip 1 (pipelined). Each statement through the reservation: bounded, and rejected
+      // at once if the connection is lost (pg-transaction.ts).
+      const begin = r.run(c`BEGIN`);
       open = true;
-      const own = c<{ last: bigint }[]>`SELECT last FROM k2v_node WHERE node_id = ${me} FOR UPDATE`;
-      const clocks = c<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`;
+      const own = r.run(c<{ last: bigint }[]>`SELECT last FROM k2v_node WHERE node_id = ${me} FOR UPDATE`);
+      const clocks = r.run(c<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`);
       const bucketIds = [...new Set(batch.map((x) => x.bucketId))].sort();
-      const lockedBuckets = c`SELECT id FROM k2v_bucket WHERE id = ANY(${c.array(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`;
+      const lockedBuckets = r.run(c`SELECT id FROM k2v_bucket WHERE id = ANY(${c.array(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`);
       // After the lock (next statement, fresh snapshot): a removal that committed meanwhile shows.
-      const goneBuckets = c<{ id: string }[]>`SELECT id FROM k2v_bucket_gone WHERE id = ANY(${c.array(bucketIds)}::text[])`;
-      let loaded: Promise<{ part: Buffer; sk: Buffer; item: Buffer }[]> = Promise.resolve([]);
+      const goneBuckets = r.run(c<{ id: string }[]>`SELECT id FROM k2v_bucket_gone WHERE id = ANY(${c.array(bucketIds)}::text[])`);
+      let loaded: Promise<readonly { part: Buffer; sk: Buffer; item: Buffer }[]> = Promise.resolve([]);
       if (ordered.length > 0) {
-        loaded = c<{ part: Buffer; sk: Buffer; item: Buffer }[]>`
+        loaded = r.run(c<{ part: Buffer; sk: Buffer; item: Buffer }[]>`
           SELECT i.part, i.sk, i.item FROM unnest(${c.array(parts)}::bytea[], ${c.array(sks)}::bytea[]) AS k(part, sk)
           JOIN k2v_item i ON i.part = k.part AND i.sk = k.sk
-          ORDER BY i.part, i.sk FOR UPDATE OF i`;
+          ORDER BY i.part, i.sk FOR UPDATE OF i`);
       }
-      let inRange: Promise<{ item: Buffer }[]> = Promise.resolve([]);
+      let inRange: Promise<readonly { item: Buffer }[]> = Promise.resolve([]);
       if (rangeCall !== undefined) {
         const part = partOf(bucketBytes(batch[0]!.bucketId), rangeCall.pk);
         const { prefix, start, end } = rangeCall.spec;
-        inRange = c<{ item: Buffer }[]>`
+        inRange = r.run(c<{ item: Buffer }[]>`
           SELECT item FROM k2v_item
           WHERE part = ${part} AND tomb_since IS NULL
             ${rangeConditions(c, 'sk', { prefix, start, end, reverse: false })}
-          ORDER BY sk FOR UPDATE`;
+          ORDER BY sk FOR UPDATE`);
       }
       const [, ownRows, clockRows, , goneRows, loadedRows, rangeRows] = await Promise.all([begin, own, clocks, lockedBuckets, goneBuckets, loaded, inRange]);
       const gone = new Set(goneRows.map((r) => r.id));
@@ -312,7 +317,7 @@ export class GroupWriter {
 
       // Round trip 2 (pipelined), ending with COMMIT.
       const changed = [...slots.values()].filter((s) => s.cur !== s.orig);
-      const stmts: Promise<unknown>[] = [];
+      const stmts: PendingQuery<readonly Row[]>[] = [];
       const updated = changed.filter((s) => s.orig !== undefined);
       const created = changed.filter((s) => s.orig === undefined).sort((a, b) => a.part.compare(b.part) || a.skBytes.compare(b.skBytes));
       if (updated.length > 0) {
@@ -340,26 +345,24 @@ export class GroupWriter {
         const payloads = changed.map((s) => changePayload(this.opts.nodeId, s.bucketId, s.pk, s.sk));
         stmts.push(c`SELECT pg_notify(${CHANGES_CHANNEL}, p) FROM unnest(${c.array(payloads)}::text[]) AS p`);
       }
-      const commit = c`COMMIT`;
       const t1 = performance.now();
-      const settled = await Promise.allSettled([...stmts, commit]);
+      // Every statement answered (the COMMIT's answer says whether it all committed), or the
+      // connection lost: then the outcome is unknown and every call of the batch gets a 503.
+      const settling = r.settleAll([...stmts, c`COMMIT`]);
       open = false;
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+      await settling;
       this.lastCommitSeconds = (performance.now() - t1) / 1000;
       return outcome;
     } catch (err) {
-      // A lost connection gets no ROLLBACK and no release (isConnectionLost says why).
-      lost = isConnectionLost(err);
-      if (open && !lost) await c`ROLLBACK`.catch((e: unknown) => void (lost = isConnectionLost(e)));
+      if (open) await r.abort(err);
       throw err;
     } finally {
-      if (!lost) c.release();
+      r.end();
     }
   }
 
   /** Counter deltas per partition and item counts per bucket, in (bucket, pk) order. */
-  private counterStatements(c: Db, changed: readonly Slot[]): Promise<unknown>[] {
+  private counterStatements(c: Db, changed: readonly Slot[]): PendingQuery<readonly Row[]>[] {
     const deltas = new Map<string, { bucket: Buffer; pk: Buffer; d: CountsSum }>();
     const created = new Map<string, { bucket: Buffer; n: number }>();
     for (const s of changed) {
@@ -380,7 +383,7 @@ export class GroupWriter {
     const rows = [...deltas.values()]
       .filter(({ d }) => d.entries !== 0 || d.conflicts !== 0 || d.values !== 0 || d.bytes !== 0)
       .sort((a, b) => a.bucket.compare(b.bucket) || a.pk.compare(b.pk));
-    const out: Promise<unknown>[] = [];
+    const out: PendingQuery<readonly Row[]>[] = [];
     if (rows.length > 0) {
       const b = c.array(rows.map((r) => r.bucket));
       const p = c.array(rows.map((r) => r.pk));
