@@ -40,6 +40,10 @@ export class DumpLineError extends Error {
   override readonly name = 'DumpLineError';
 }
 
+/** The end line's field counting each type of record line. */
+export const END_COUNT_FIELDS = { key: 'keys', bucket: 'buckets', item: 'items' } as const;
+export type EndCounts = { -readonly [T in keyof typeof END_COUNT_FIELDS as (typeof END_COUNT_FIELDS)[T]]: number };
+
 export function headerLine(h: DumpHeader): string {
   return JSON.stringify(h) + '\n';
 }
@@ -52,7 +56,7 @@ export function bucketLine(b: Bucket): string {
   return JSON.stringify({ type: 'bucket', ...b }) + '\n';
 }
 
-export function endLine(counts: { keys: number; buckets: number; items: number }): string {
+export function endLine(counts: EndCounts): string {
   return JSON.stringify({ type: 'end', ...counts }) + '\n';
 }
 

@@ -16,6 +16,12 @@
  * answers 400 naming it, with nothing of its batch committed; the batches before it stay (a
  * restore is idempotent: fix the file and restore it again). A dump without its end line
  * (truncated), or whose end line's counts differ from its lines, is refused the same way.
+ *
+ * Parts (`?firstLine=N`): `k2v restore` sends a large file as several requests, each within the
+ * listener's request timeout. Each part is a dump of its own (the file's header, a run of its
+ * lines, an end line counting that run), checked as above; `firstLine` is the file's line number
+ * of the part's second line, so that errors name the file's lines and count the parts before
+ * as restored.
  */
 import type { HttpRequest } from '../http/respond.js';
 import type { StoredItem } from '../store/item-codec.js';
@@ -38,7 +44,7 @@ export interface RestoreSummary {
   bucketsAdded: number;
 }
 
-export async function restore(store: Store, req: HttpRequest, targetBucket: string | undefined): Promise<RestoreSummary> {
+export async function restore(store: Store, req: HttpRequest, targetBucket: string | undefined, firstLine = 2): Promise<RestoreSummary> {
   if (targetBucket !== undefined && store.meta.getBucket(targetBucket) === undefined) throw noSuchBucket(targetBucket);
   const sum: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0 };
   let header: DumpHeader | undefined;
@@ -62,10 +68,14 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     batch = [];
     batchBytes = 0;
   };
-  const fail = (why: string): Error =>
-    badRequest(
-      `dump line ${lineNo}: ${why}; ${committedThrough === 0 ? 'nothing was restored' : `lines 1 to ${committedThrough} were restored`} (restoring again is safe)`,
+  // The file's line number of this request's line n (its line 1 is the file's header).
+  const fileLine = (n: number): number => (n <= 1 ? n : n + firstLine - 2);
+  const fail = (why: string): Error => {
+    const restoredThrough = committedThrough === 0 ? (firstLine > 2 ? firstLine - 1 : 0) : fileLine(committedThrough);
+    return badRequest(
+      `dump line ${fileLine(lineNo)}: ${why}; ${restoredThrough === 0 ? 'nothing was restored' : `lines 1 to ${restoredThrough} were restored`} (restoring again is safe)`,
     );
+  };
 
   try {
     for await (const line of lines(req)) {
