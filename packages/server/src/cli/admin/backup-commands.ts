@@ -56,7 +56,7 @@ export function backupCommands(): Command[] {
         const admin = adminClient(flags);
         const bucketId = flags.bucket === undefined ? undefined : (await resolveBucket(admin, flags.bucket)).id;
         const input = file === '-' ? process.stdin : fs.createReadStream(file);
-        const summary: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0 };
+        const summary: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 0 };
         const totals = { lines: 0 };
         for await (const part of restoreParts(input, partItems, totals)) {
           let answer: RestoreSummary;
@@ -66,10 +66,7 @@ export function backupCommands(): Command[] {
             await part.more; // a fault this side found in the file (it cut the request short) comes first
             throw err;
           }
-          summary.items += answer.items;
-          summary.itemsChanged += answer.itemsChanged;
-          summary.keysAdded += answer.keysAdded;
-          summary.bucketsAdded += answer.bucketsAdded;
+          for (const k of ['items', 'itemsChanged', 'keysAdded', 'bucketsAdded', 'adminTokensAdded', 'adminTokensKept'] as const) summary[k] += answer[k];
           await part.more;
         }
         summary.lines = totals.lines;
@@ -77,7 +74,9 @@ export function backupCommands(): Command[] {
           flags,
           summary,
           () =>
-            `Restored ${summary.items} items (${summary.itemsChanged} changed), ${summary.keysAdded} keys and ${summary.bucketsAdded} buckets added, from ${summary.lines} lines.\n`,
+            `Restored ${summary.items} items (${summary.itemsChanged} changed), ${summary.keysAdded} keys, ${summary.bucketsAdded} buckets and ${summary.adminTokensAdded} admin tokens added` +
+            (summary.adminTokensKept > 0 ? ` (${summary.adminTokensKept} admin tokens of the dump kept as this store has them: changed or deleted here)` : '') +
+            `, from ${summary.lines} lines.\n`,
         );
       }),
     );

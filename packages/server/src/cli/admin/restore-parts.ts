@@ -13,7 +13,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { DumpLineError, END_COUNT_FIELDS, endLine, parseHeader, parseRecord, type EndCounts } from '../../admin/dump-format.js';
+import { DumpLineError, END_COUNT_FIELDS, endLine, endMismatch, parseHeader, parseRecord, type EndCounts } from '../../admin/dump-format.js';
 import { CliError } from '../cli-error.js';
 
 export interface Part {
@@ -30,7 +30,7 @@ export interface FileTotals {
 }
 
 type RecordType = keyof typeof END_COUNT_FIELDS;
-const zero = (): EndCounts => ({ keys: 0, buckets: 0, items: 0 });
+const zero = (): EndCounts => ({ keys: 0, buckets: 0, adminTokens: 0, items: 0 });
 
 /** The record type of a dump line, or undefined for a line the server will refuse. */
 function typeOf(line: string): RecordType | 'end' | undefined {
@@ -47,9 +47,9 @@ function typeOf(line: string): RecordType | 'end' | undefined {
 // The part in flight is cut short: the server commits nothing of its open batch, but the
 // batches before it in the part may be in.
 /** An end line's counts; undefined for a malformed one (passed on: the server names its fault). */
-function endRecord(line: string): EndCounts | undefined {
+function endRecord(line: string, version: number): EndCounts | undefined {
   try {
-    const r = parseRecord(line);
+    const r = parseRecord(line, version);
     return r.type === 'end' ? r : undefined;
   } catch (err) {
     if (err instanceof DumpLineError) return undefined;
@@ -69,6 +69,7 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
   const lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
   let lineNo = 0;
   let header: string | undefined;
+  let version = 0;
   // Blank lines are skipped (as the server does) but keep their numbers.
   while (header === undefined) {
     const r = await lines.next();
@@ -76,7 +77,7 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
     lineNo++;
     if (r.value === '') continue;
     try {
-      parseHeader(r.value);
+      version = parseHeader(r.value).version;
     } catch (err) {
       if (err instanceof DumpLineError) throw new CliError(`dump line ${lineNo}: ${err.message}; nothing was restored`);
       throw err;
@@ -121,15 +122,10 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
         if (r.value === '') continue;
         if (ended) throw fileError(lineNo, 'data after the end line', firstLine);
         const type = typeOf(r.value);
-        const end = type === 'end' ? endRecord(r.value) : undefined;
+        const end = type === 'end' ? endRecord(r.value, version) : undefined;
         if (end !== undefined) {
-          if (end.keys !== file.keys || end.buckets !== file.buckets || end.items !== file.items) {
-            throw fileError(
-              lineNo,
-              `the end line counts ${end.keys} keys, ${end.buckets} buckets and ${end.items} items; the dump holds ${file.keys}, ${file.buckets} and ${file.items}`,
-              firstLine,
-            );
-          }
+          const why = endMismatch(end, file);
+          if (why !== undefined) throw fileError(lineNo, why, firstLine);
           ended = true;
           continue;
         }
