@@ -138,7 +138,7 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
     authorizeAdmin({ header: req.headers.authorization, operation: scopeNameOfV1(endpoint.kind) }, expectedToken, deps.store.meta, now());
     if (endpoint.kind === 'Options') return sendOptions(p);
     if (endpoint.kind === 'K2vDump') return serveDump(p, deps.store, endpoint.bucket);
-    if (endpoint.kind === 'K2vRestore') return sendResult(p, { status: 200, json: await restore(deps.store, req, endpoint.bucket) });
+    if (endpoint.kind === 'K2vRestore') return sendResult(p, { status: 200, json: await restore(deps.store, req, endpoint.bucket, endpoint.firstLine) });
     if (endpoint.kind === 'K2vSnapshot') return sendResult(p, await handleSnapshot(deps.store, parseJson(await readBody(req, ADMIN_BODY_LIMIT))));
     const body = TAKES_JSON_BODY.has(endpoint.kind) ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
     sendResult(p, await dispatch(ctx, endpoint, body));

@@ -1,11 +1,15 @@
 /**
- * The `k2v dump` format, version 1: NDJSON, one record per line, UTF-8.
+ * The `k2v dump` format, version 2: NDJSON, one record per line, UTF-8.
  *
- *   {"format":"k2v-dump","version":1,"scope":"store"|"bucket","bucket":ID?,"createdAt":ISO,"nodeId":HEX}
+ *   {"format":"k2v-dump","version":2,"scope":"store"|"bucket","bucket":ID?,"createdAt":ISO,"nodeId":HEX}
  *   {"type":"key","id":…,"secret":…,"name":…,"created":MS,"allowCreateBucket":BOOL}     (scope store)
  *   {"type":"bucket", …the bucket record of store/metadata.ts…}                          (scope store)
+ *   {"type":"adminToken","id":HEX24,"tokenHash":"sha256:…","name":…,"created":MS,"expiration":MS|null,"scope":[…]}  (scope store)
  *   {"type":"item","bucket":ID,"pk":…,"sk":…,"state":[{"node":HEX16,"discard":DEC,"values":[{"t":DEC,"v":B64|null}]}]}
- *   {"type":"end","keys":N,"buckets":N,"items":N}
+ *   {"type":"end","keys":N,"buckets":N,"adminTokens":N,"items":N}
+ *
+ * Version 2 added the admin token lines (the stored digest of the bearer token, never a secret)
+ * and their count; version 1 (no admin tokens) is still read, and refuses admin token lines.
  *
  * An item line is the item's whole DVVS state (k2v/dvvs.ts): every concurrent value with its
  * dot, and each node's discard watermark, so that a restore can merge it by causality. u64s
@@ -15,10 +19,12 @@
 import { Buffer } from 'node:buffer';
 import type { DotValue, DvvsItem, NodeEntry } from '../k2v/dvvs.js';
 import type { StoredItem } from '../store/item-codec.js';
-import type { AccessKey, Bucket, BucketPermission, CorsRule, LocalAlias } from '../store/metadata.js';
+import type { AccessKey, AdminToken, Bucket, BucketPermission, CorsRule, LocalAlias } from '../store/metadata.js';
 
 export const DUMP_FORMAT = 'k2v-dump';
-export const DUMP_VERSION = 1;
+export const DUMP_VERSION = 2;
+/** The versions a restore reads. */
+export const READABLE_DUMP_VERSIONS: readonly number[] = [1, 2];
 
 export interface DumpHeader {
   readonly format: typeof DUMP_FORMAT;
@@ -32,12 +38,24 @@ export interface DumpHeader {
 export type DumpRecord =
   | { readonly type: 'key'; readonly key: AccessKey }
   | { readonly type: 'bucket'; readonly bucket: Bucket }
+  | { readonly type: 'adminToken'; readonly token: AdminToken }
   | { readonly type: 'item'; readonly bucketId: string; readonly item: StoredItem }
-  | { readonly type: 'end'; readonly keys: number; readonly buckets: number; readonly items: number };
+  | ({ readonly type: 'end' } & Readonly<EndCounts>);
 
 /** Thrown by the parsers; the restore handler adds the line number. */
 export class DumpLineError extends Error {
   override readonly name = 'DumpLineError';
+}
+
+/** The end line's field counting each type of record line. */
+export const END_COUNT_FIELDS = { key: 'keys', bucket: 'buckets', adminToken: 'adminTokens', item: 'items' } as const;
+export type EndCounts = { -readonly [T in keyof typeof END_COUNT_FIELDS as (typeof END_COUNT_FIELDS)[T]]: number };
+
+/** Why an end line is refused: its counts are not those of the dump's lines. */
+export function endMismatch(end: EndCounts, held: EndCounts): string | undefined {
+  const f = ['keys', 'buckets', 'adminTokens', 'items'] as const;
+  if (f.every((k) => end[k] === held[k])) return undefined;
+  return `the end line counts ${end.keys} keys, ${end.buckets} buckets, ${end.adminTokens} admin tokens and ${end.items} items; the dump holds ${f.map((k) => held[k]).join(', ').replace(/, (\d+)$/, ' and $1')}`;
 }
 
 export function headerLine(h: DumpHeader): string {
@@ -52,7 +70,11 @@ export function bucketLine(b: Bucket): string {
   return JSON.stringify({ type: 'bucket', ...b }) + '\n';
 }
 
-export function endLine(counts: { keys: number; buckets: number; items: number }): string {
+export function adminTokenLine(t: AdminToken): string {
+  return JSON.stringify({ type: 'adminToken', ...t }) + '\n';
+}
+
+export function endLine(counts: EndCounts): string {
   return JSON.stringify({ type: 'end', ...counts }) + '\n';
 }
 
@@ -130,17 +152,24 @@ function u64(s: unknown, f: string): bigint {
 export function parseHeader(line: string): DumpHeader {
   const o = parseObject(line);
   if (o.format !== DUMP_FORMAT) throw new DumpLineError(`not a k2v dump (the first line must have "format":"${DUMP_FORMAT}")`);
-  if (o.version !== DUMP_VERSION) throw new DumpLineError(`dump format version ${String(o.version)} is not supported (this server reads version ${DUMP_VERSION})`);
+  const version = o.version;
+  if (typeof version !== 'number' || !READABLE_DUMP_VERSIONS.includes(version)) {
+    throw new DumpLineError(`dump format version ${String(version)} is not supported (this server reads versions ${READABLE_DUMP_VERSIONS.join(' and ')})`);
+  }
   const scope = o.scope;
   if (scope !== 'store' && scope !== 'bucket') throw new DumpLineError('field scope: expected "store" or "bucket"');
   const bucket = scope === 'bucket' ? str(o, 'bucket') : undefined;
   if (bucket !== undefined && !HEX64.test(bucket)) throw new DumpLineError('field bucket: expected a bucket id');
-  return { format: DUMP_FORMAT, version: DUMP_VERSION, scope, ...(bucket === undefined ? {} : { bucket }), createdAt: str(o, 'createdAt'), nodeId: str(o, 'nodeId') };
+  return { format: DUMP_FORMAT, version, scope, ...(bucket === undefined ? {} : { bucket }), createdAt: str(o, 'createdAt'), nodeId: str(o, 'nodeId') };
 }
 
-export function parseRecord(line: string): DumpRecord {
+/** A line after the header of a dump of `version`. */
+export function parseRecord(line: string, version: number = DUMP_VERSION): DumpRecord {
   const o = parseObject(line);
   switch (o.type) {
+    case 'adminToken':
+      if (version < 2) throw new DumpLineError('admin token lines appear in dump format version 2 and later (this dump is version 1)');
+      return { type: 'adminToken', token: parseAdminToken(o) };
     case 'item':
       return parseItem(o);
     case 'key':
@@ -151,9 +180,10 @@ export function parseRecord(line: string): DumpRecord {
     case 'bucket':
       return { type: 'bucket', bucket: parseBucket(o) };
     case 'end':
-      return { type: 'end', keys: num(o, 'keys'), buckets: num(o, 'buckets'), items: num(o, 'items') };
+      // Version 1 had no admin tokens; a part's end line (k2v restore) may count 0 of them.
+      return { type: 'end', keys: num(o, 'keys'), buckets: num(o, 'buckets'), adminTokens: o.adminTokens === undefined && version < 2 ? 0 : num(o, 'adminTokens'), items: num(o, 'items') };
     default:
-      throw new DumpLineError('field type: expected "item", "key", "bucket" or "end"');
+      throw new DumpLineError(`field type: expected "item", "key", "bucket", ${version >= 2 ? '"adminToken", ' : ''}or "end"`);
   }
 }
 
@@ -185,6 +215,21 @@ function parseItem(o: Obj): DumpRecord {
   }
   const item: DvvsItem = { entries };
   return { type: 'item', bucketId, item: { pk, sk, item } };
+}
+
+const TOKEN_ID = /^[0-9a-f]{24}$/;
+const TOKEN_HASH = /^sha256:[0-9a-f]{64}$/;
+
+function parseAdminToken(o: Obj): AdminToken {
+  const id = str(o, 'id');
+  if (!TOKEN_ID.test(id)) throw new DumpLineError('field id: expected an admin token id (24 hex digits)');
+  const tokenHash = str(o, 'tokenHash');
+  if (!TOKEN_HASH.test(tokenHash)) throw new DumpLineError('field tokenHash: expected "sha256:" and 64 hex digits (a dump holds no token secret)');
+  const expiration = o.expiration;
+  if (expiration !== null && (typeof expiration !== 'number' || !Number.isSafeInteger(expiration) || expiration < 0)) {
+    throw new DumpLineError('field expiration: expected a time in ms or null');
+  }
+  return { id, tokenHash, name: str(o, 'name'), created: num(o, 'created'), expiration, scope: strings(o, 'scope') };
 }
 
 function parseBucket(o: Obj): Bucket {

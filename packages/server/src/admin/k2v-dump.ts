@@ -1,5 +1,6 @@
 /**
- * `GET /v1/k2v/dump[?bucket=ID]` (`k2v dump`): the store, or one bucket, as dump-format.ts lines,
+ * `GET /v1/k2v/dump[?bucket=ID]` (`k2v dump`): the store (keys, buckets, admin tokens, items), or
+ * one bucket (its items), as dump-format.ts lines,
  * all read from ONE snapshot (`Store.read`): the metadata is taken when the snapshot opens (on
  * LMDB the in-memory copy of that very state; on PostgreSQL the metadata cache, current at that
  * moment), then every item of every bucket through the snapshot's bucket scans. Streamed page by
@@ -9,7 +10,7 @@
 import type { Exchange } from '../http/respond.js';
 import { beginStream } from '../http/respond.js';
 import type { Store } from '../store/store.js';
-import { bucketLine, DUMP_FORMAT, DUMP_VERSION, endLine, headerLine, itemLine, keyLine } from './dump-format.js';
+import { adminTokenLine, bucketLine, DUMP_FORMAT, DUMP_VERSION, endLine, headerLine, itemLine, keyLine } from './dump-format.js';
 import { noSuchBucket } from './errors.js';
 
 export const NDJSON_TYPE = 'application/x-ndjson';
@@ -19,6 +20,8 @@ export async function serveDump(ex: Exchange, store: Store, bucket: string | und
   await store.read(async (snap) => {
     // Taken before the first await: the metadata of the snapshot's moment.
     const keys = bucket === undefined ? store.meta.listKeys() : [];
+    // Their stored digests, never a secret (admin-tokens.ts keeps none).
+    const adminTokens = bucket === undefined ? store.meta.listAdminTokens() : [];
     const buckets = bucket === undefined ? store.meta.listBuckets() : [store.meta.getBucket(bucket)!];
     const out = beginStream(ex, 200, { 'Content-Type': NDJSON_TYPE });
     let pending: string[] = [
@@ -34,6 +37,7 @@ export async function serveDump(ex: Exchange, store: Store, bucket: string | und
     if (bucket === undefined) {
       for (const k of keys) pending.push(keyLine(k));
       for (const b of buckets) pending.push(bucketLine(b));
+      for (const t of adminTokens) pending.push(adminTokenLine(t));
     }
     await out.write(pending.join(''));
     let items = 0;
@@ -44,6 +48,6 @@ export async function serveDump(ex: Exchange, store: Store, bucket: string | und
         await out.write(pending.join(''));
       }
     }
-    out.end(endLine({ keys: keys.length, buckets: bucket === undefined ? buckets.length : 0, items }));
+    out.end(endLine({ keys: keys.length, buckets: bucket === undefined ? buckets.length : 0, adminTokens: adminTokens.length, items }));
   });
 }

@@ -4,10 +4,8 @@
  * restoring twice changes nothing:
  * - items: `Store.mergeItems` (DVVS merge, write-plan.ts mergeIn), with counters kept exact in the
  *   same transaction;
- * - keys and buckets (whole-store dumps): what the target lacks is added, what it has is kept as
- *   it is (it may have moved on: a renamed key, a revoked permission); a key id the target has
- *   deleted is not brought back; an alias the target already gives another bucket is skipped,
- *   and so is a permission for a key the target does not have.
+ * - keys, buckets and admin tokens (whole-store dumps): merged by dump-metadata-merge.ts (what
+ *   the target lacks is added, what it has is kept, nothing it deleted comes back).
  * With `?bucket=ID`, every item goes to that bucket (a bucket dump into another store).
  *
  * Atomicity: items are committed in batches of up to BATCH_ITEMS consecutive item lines of one
@@ -16,12 +14,19 @@
  * answers 400 naming it, with nothing of its batch committed; the batches before it stay (a
  * restore is idempotent: fix the file and restore it again). A dump without its end line
  * (truncated), or whose end line's counts differ from its lines, is refused the same way.
+ *
+ * Parts (`?firstLine=N`): `k2v restore` sends a large file as several requests, each within the
+ * listener's request timeout. Each part is a dump of its own (the file's header, a run of its
+ * lines, an end line counting that run), checked as above; `firstLine` is the file's line number
+ * of the part's second line, so that errors name the file's lines and count the parts before
+ * as restored.
  */
 import type { HttpRequest } from '../http/respond.js';
 import type { StoredItem } from '../store/item-codec.js';
-import type { AccessKey, Bucket, MetadataDraft } from '../store/metadata.js';
+import type { AccessKey, AdminToken, Bucket } from '../store/metadata.js';
 import type { Store } from '../store/store.js';
-import { DumpLineError, parseHeader, parseRecord, type DumpHeader } from './dump-format.js';
+import { DumpLineError, endMismatch, parseHeader, parseRecord, type DumpHeader } from './dump-format.js';
+import { isEmptyMetadata, mergeDumpMetadata, type DumpMetadata, type MetadataMergeCounts } from './dump-metadata-merge.js';
 import { badRequest, noSuchBucket } from './errors.js';
 import { lines } from './ndjson-lines.js';
 
@@ -29,23 +34,23 @@ import { lines } from './ndjson-lines.js';
 export const BATCH_ITEMS = 500;
 const BATCH_BYTES = 8 * 1024 * 1024;
 
-export interface RestoreSummary {
+export interface RestoreSummary extends MetadataMergeCounts {
   lines: number;
   items: number;
   /** Items that changed (0 on a second restore of the same dump). */
   itemsChanged: number;
-  keysAdded: number;
-  bucketsAdded: number;
 }
 
-export async function restore(store: Store, req: HttpRequest, targetBucket: string | undefined): Promise<RestoreSummary> {
+export async function restore(store: Store, req: HttpRequest, targetBucket: string | undefined, firstLine = 2): Promise<RestoreSummary> {
   if (targetBucket !== undefined && store.meta.getBucket(targetBucket) === undefined) throw noSuchBucket(targetBucket);
-  const sum: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0 };
+  const sum: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 0 };
   let header: DumpHeader | undefined;
-  let ended: { keys: number; buckets: number; items: number } | undefined;
+  let ended = false;
   let itemLines = 0;
   const keys: AccessKey[] = [];
   const buckets: Bucket[] = [];
+  const adminTokens: AdminToken[] = [];
+  const meta: DumpMetadata = { keys, buckets, adminTokens };
   let metaDone = false;
   let batch: StoredItem[] = [];
   let batchBucket = '';
@@ -62,40 +67,44 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     batch = [];
     batchBytes = 0;
   };
-  const fail = (why: string): Error =>
-    badRequest(
-      `dump line ${lineNo}: ${why}; ${committedThrough === 0 ? 'nothing was restored' : `lines 1 to ${committedThrough} were restored`} (restoring again is safe)`,
+  // The file's line number of this request's line n (its line 1 is the file's header).
+  const fileLine = (n: number): number => (n <= 1 ? n : n + firstLine - 2);
+  const fail = (why: string): Error => {
+    const restoredThrough = committedThrough === 0 ? (firstLine > 2 ? firstLine - 1 : 0) : fileLine(committedThrough);
+    return badRequest(
+      `dump line ${fileLine(lineNo)}: ${why}; ${restoredThrough === 0 ? 'nothing was restored' : `lines 1 to ${restoredThrough} were restored`} (restoring again is safe)`,
     );
+  };
 
   try {
     for await (const line of lines(req)) {
       lineNo++;
       if (line === '') continue;
-      if (ended !== undefined) throw fail('data after the end line');
+      if (ended) throw fail('data after the end line');
       try {
         if (header === undefined) {
           header = parseHeader(line);
           continue;
         }
-        const r = parseRecord(line);
+        const r = parseRecord(line, header.version);
         if (r.type === 'key') {
           if (metaDone) throw new DumpLineError('key lines must come before the first item');
           keys.push(r.key);
         } else if (r.type === 'bucket') {
           if (metaDone) throw new DumpLineError('bucket lines must come before the first item');
           buckets.push(r.bucket);
+        } else if (r.type === 'adminToken') {
+          if (metaDone) throw new DumpLineError('admin token lines must come before the first item');
+          adminTokens.push(r.token);
         } else if (r.type === 'end') {
-          ended = r;
-          if (r.keys !== keys.length || r.buckets !== buckets.length || r.items !== itemLines) {
-            throw new DumpLineError(
-              `the end line counts ${r.keys} keys, ${r.buckets} buckets and ${r.items} items; the dump holds ${keys.length}, ${buckets.length} and ${itemLines}`,
-            );
-          }
+          ended = true;
+          const why = endMismatch(r, { keys: keys.length, buckets: buckets.length, adminTokens: adminTokens.length, items: itemLines });
+          if (why !== undefined) throw new DumpLineError(why);
         } else {
           itemLines++;
           if (!metaDone) {
             metaDone = true;
-            if (await mergeMetadata(store, keys, buckets, sum)) committedThrough = lineNo - 1;
+            if (await mergeMetadata(store, meta, sum)) committedThrough = lineNo - 1;
           }
           const bucketId = targetBucket ?? r.bucketId;
           if (store.meta.getBucket(bucketId) === undefined) {
@@ -120,11 +129,11 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
     throw err;
   }
   if (header === undefined) throw fail('empty dump (no header line)');
-  if (ended === undefined) {
+  if (!ended) {
     lineNo++;
     throw fail('the dump has no end line (truncated?)');
   }
-  if (!metaDone) await mergeMetadata(store, keys, buckets, sum);
+  if (!metaDone) await mergeMetadata(store, meta, sum);
   lineNo++;
   await flush();
   sum.lines = lineNo - 1;
@@ -132,32 +141,8 @@ export async function restore(store: Store, req: HttpRequest, targetBucket: stri
 }
 
 /** True when there was metadata to merge (now committed). */
-async function mergeMetadata(store: Store, keys: readonly AccessKey[], buckets: readonly Bucket[], sum: RestoreSummary): Promise<boolean> {
-  if (keys.length === 0 && buckets.length === 0) return false;
-  await store.meta.update((draft: MetadataDraft) => {
-    for (const k of keys) {
-      if (draft.keys.has(k.id) || draft.usedKeyIds.has(k.id)) continue;
-      draft.keys.set(k.id, { ...k });
-      draft.usedKeyIds.add(k.id);
-      sum.keysAdded++;
-    }
-    const globalTaken = new Set<string>();
-    const localTaken = new Set<string>();
-    for (const b of draft.buckets.values()) {
-      for (const a of b.globalAliases) globalTaken.add(a);
-      for (const a of b.localAliases) localTaken.add(`${a.accessKeyId}\n${a.alias}`);
-    }
-    for (const b of buckets) {
-      if (draft.buckets.has(b.id)) continue;
-      const keysOk = Object.fromEntries(Object.entries(b.keys).filter(([id]) => draft.keys.has(id)));
-      draft.buckets.set(b.id, {
-        ...b,
-        globalAliases: b.globalAliases.filter((a) => !globalTaken.has(a)),
-        localAliases: b.localAliases.filter((a) => draft.keys.has(a.accessKeyId) && !localTaken.has(`${a.accessKeyId}\n${a.alias}`)),
-        keys: keysOk,
-      });
-      sum.bucketsAdded++;
-    }
-  });
+async function mergeMetadata(store: Store, m: DumpMetadata, sum: RestoreSummary): Promise<boolean> {
+  if (isEmptyMetadata(m)) return false;
+  await store.meta.update((draft) => mergeDumpMetadata(draft, m, sum));
   return true;
 }

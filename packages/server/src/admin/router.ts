@@ -30,12 +30,12 @@ export type AdminEndpoint =
   | { kind: 'LocalUnaliasBucket'; id: string; accessKeyId: string; alias: string }
   // K2V backups (not in Garage): streamed, handled by admin/k2v-backup-endpoints.ts.
   | { kind: 'K2vDump'; bucket: string | undefined }
-  | { kind: 'K2vRestore'; bucket: string | undefined }
+  | { kind: 'K2vRestore'; bucket: string | undefined; firstLine: number }
   | { kind: 'K2vSnapshot' };
 
 export type AdminEndpointKind = AdminEndpoint['kind'];
 
-const FIELDS = ['format', 'id', 'search', 'globalAlias', 'alias', 'accessKeyId', 'showSecretKey', 'bucket'] as const;
+const FIELDS = ['format', 'id', 'search', 'globalAlias', 'alias', 'accessKeyId', 'showSecretKey', 'bucket', 'firstLine'] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The known query fields of a request; `take` of a mandatory one throws 400. */
@@ -116,9 +116,20 @@ const RULES: readonly Rule[] = [
     build: (q) => ({ kind: 'LocalUnaliasBucket', id: q.req('id'), accessKeyId: q.req('accessKeyId'), alias: q.req('alias') }),
   },
   { method: 'GET', path: '/v1/k2v/dump', build: (q) => ({ kind: 'K2vDump', bucket: q.opt('bucket') }) },
-  { method: 'POST', path: '/v1/k2v/restore', build: (q) => ({ kind: 'K2vRestore', bucket: q.opt('bucket') }) },
+  { method: 'POST', path: '/v1/k2v/restore', build: (q) => ({ kind: 'K2vRestore', bucket: q.opt('bucket'), firstLine: firstLineOf(q) }) },
   { method: 'POST', path: '/v1/k2v/snapshot', build: () => ({ kind: 'K2vSnapshot' }) },
 ];
+
+/**
+ * `?firstLine=N` (N >= 2): the restore request is one part of a larger file (`k2v restore` sends
+ * a large dump in parts), whose second line is line N of the file; 2 (the default) is a whole file.
+ */
+function firstLineOf(q: AdminQuery): number {
+  const v = q.opt('firstLine');
+  if (v === undefined) return 2;
+  if (!/^[1-9][0-9]{0,14}$/.test(v) || Number(v) < 2) throw badRequest("Query parameter 'firstLine': expected a line number of 2 or more");
+  return Number(v);
+}
 
 function getKeyInfo(q: AdminQuery): AdminEndpoint {
   return { kind: 'GetKeyInfo', id: q.opt('id'), search: q.opt('search'), showSecretKey: q.opt('showSecretKey') === 'true' };

@@ -88,6 +88,11 @@ export interface MetadataDraft {
   /** Every access key id ever created or imported (a deleted id cannot be imported again). */
   usedKeyIds: Set<string>;
   /**
+   * Every admin token id ever stored (only grows; the store adds the ids of the draft's tokens):
+   * a restore does not bring back a token the store has deleted.
+   */
+  usedAdminTokenIds: Set<string>;
+  /**
    * Buckets that must hold no K2V item (tombstones included) when the update commits: checked by
    * the store inside the transaction that commits it, so no item write can land between the check
    * and the change; a bucket with items fails the update with StoreError 'BucketNotEmpty'.
@@ -107,6 +112,7 @@ export interface MetadataStore {
   keyIdEverUsed(id: string): boolean;
   getAdminToken(id: string): AdminToken | undefined;
   listAdminTokens(): AdminToken[];
+  adminTokenIdEverUsed(id: string): boolean;
   /**
    * Runs `fn` on a copy of all metadata and durably commits whatever it changed in one
    * transaction; if `fn` throws (or rejects), nothing changes and the error propagates. Updates

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { merge, sameItem, type DvvsItem } from '../../src/k2v/dvvs.js';
-import { DumpLineError, itemLine, parseHeader, parseRecord } from '../../src/admin/dump-format.js';
+import { adminTokenLine, DumpLineError, endLine, itemLine, parseHeader, parseRecord } from '../../src/admin/dump-format.js';
 import { WritePlan } from '../../src/store/write-plan.js';
 import { opArb, simulate } from '../k2v/sim.js';
 
@@ -60,6 +60,16 @@ describe('dump format', () => {
     );
   });
 
+  it('admin token lines (version 2) parse back; version 1 refuses them and its end line counts none', () => {
+    const token = { id: '0123456789abcdef01234567', tokenHash: `sha256:${'ab'.repeat(32)}`, name: 'ops', created: 1_700_000_000_000, expiration: null, scope: ['ListKeys'] };
+    const line = adminTokenLine(token);
+    assert.ok(!line.includes('secret'));
+    assert.deepEqual(parseRecord(line), { type: 'adminToken', token });
+    assert.throws(() => parseRecord(line, 1), /version 2 and later/);
+    assert.deepEqual(parseRecord('{"type":"end","keys":1,"buckets":2,"items":3}', 1), { type: 'end', keys: 1, buckets: 2, adminTokens: 0, items: 3 });
+    assert.deepEqual(parseRecord(endLine({ keys: 1, buckets: 2, adminTokens: 4, items: 3 })), { type: 'end', keys: 1, buckets: 2, adminTokens: 4, items: 3 });
+  });
+
   it('refuses bad lines with the reason, and unknown versions', () => {
     const bad: [string, RegExp][] = [
       ['not json', /not a JSON document/],
@@ -70,9 +80,14 @@ describe('dump format', () => {
       [`{"type":"item","bucket":"${BUCKET}","pk":"p","sk":"s","state":[{"node":"0000000000000001","discard":"0","values":[{"t":"1","v":"%%"}]}]}`, /base64/],
       [`{"type":"item","bucket":"${BUCKET}","pk":"p","sk":"s","state":[{"node":"0000000000000002","discard":"0","values":[]},{"node":"0000000000000001","discard":"0","values":[]}]}`, /ascending/],
       [`{"type":"item","bucket":"${BUCKET}","pk":"p","sk":"s","state":[{"node":"0000000000000001","discard":"18446744073709551616","values":[]}]}`, /u64/],
+      [`{"type":"adminToken","id":"${'a'.repeat(24)}","tokenHash":"secret","name":"n","created":1,"expiration":null,"scope":["*"]}`, /tokenHash/],
+      [`{"type":"adminToken","id":"x","tokenHash":"sha256:${'0'.repeat(64)}","name":"n","created":1,"expiration":null,"scope":["*"]}`, /admin token id/],
+      [`{"type":"adminToken","id":"${'a'.repeat(24)}","tokenHash":"sha256:${'0'.repeat(64)}","name":"n","created":1,"expiration":"soon","scope":["*"]}`, /expiration/],
+      ['{"type":"end","keys":0,"buckets":0,"items":0}', /adminTokens/],
     ];
     for (const [line, why] of bad) assert.throws(() => parseRecord(line), (e: unknown) => e instanceof DumpLineError && why.test(e.message), line);
-    assert.throws(() => parseHeader('{"format":"k2v-dump","version":2,"scope":"store","createdAt":"x","nodeId":"0"}'), /version 2 is not supported/);
+    assert.throws(() => parseHeader('{"format":"k2v-dump","version":3,"scope":"store","createdAt":"x","nodeId":"0"}'), /version 3 is not supported/);
+    assert.equal(parseHeader('{"format":"k2v-dump","version":1,"scope":"store","createdAt":"x","nodeId":"0"}').version, 1, 'version 1 is still read');
     assert.throws(() => parseHeader('{"hello":1}'), /not a k2v dump/);
   });
 });

@@ -34,6 +34,8 @@ const CASES: [string, string, AdminEndpoint][] = [
   ['DELETE', `/v1/bucket/alias/global?alias=abc&id=${ID}`, { kind: 'GlobalUnaliasBucket', id: ID, alias: 'abc' }],
   ['PUT', `/v1/bucket/alias/local?id=${ID}&accessKeyId=${KEY}&alias=abc`, { kind: 'LocalAliasBucket', id: ID, accessKeyId: KEY, alias: 'abc' }],
   ['DELETE', `/v1/bucket/alias/local?id=${ID}&accessKeyId=${KEY}&alias=abc`, { kind: 'LocalUnaliasBucket', id: ID, accessKeyId: KEY, alias: 'abc' }],
+  ['POST', '/v1/k2v/restore', { kind: 'K2vRestore', bucket: undefined, firstLine: 2 }],
+  ['POST', `/v1/k2v/restore?bucket=${ID}&firstLine=20011`, { kind: 'K2vRestore', bucket: ID, firstLine: 20011 }],
 ];
 
 const BAD: [string, string][] = [
@@ -55,6 +57,10 @@ const BAD: [string, string][] = [
   ['PUT', `/v1/bucket/alias/local?id=${ID}&alias=abc`],
   ['GET', '/v1/key?id=a&id=b'],
   ['GET', '/v1/key?search=a&search=b'],
+  ['POST', '/v1/k2v/restore?firstLine=1'],
+  ['POST', '/v1/k2v/restore?firstLine=02'],
+  ['POST', '/v1/k2v/restore?firstLine=x'],
+  ['POST', '/v1/k2v/restore?firstLine=99999999999999999999'],
 ];
 
 function split(target: string): [string, string] {

@@ -32,12 +32,22 @@ async function dumpOf(node: Node, extra: string[] = []): Promise<Buffer> {
   return r.stdout;
 }
 
-async function restoreInto(node: Node, dump: Buffer, extra: string[] = []): Promise<{ items: number; itemsChanged: number; keysAdded: number; bucketsAdded: number }> {
+interface Summary {
+  lines: number;
+  items: number;
+  itemsChanged: number;
+  keysAdded: number;
+  bucketsAdded: number;
+  adminTokensAdded: number;
+  adminTokensKept: number;
+}
+
+async function restoreInto(node: Node, dump: Buffer, extra: string[] = []): Promise<Summary> {
   const file = path.join(await tempDir('dump'), 'store.ndjson');
   await writeFile(file, dump);
   const r = await k2v(node, ['restore', file, '--json', ...extra]);
   assert.equal(r.code, 0, `k2v restore: ${r.stderr}`);
-  return JSON.parse(r.text()) as { items: number; itemsChanged: number; keysAdded: number; bucketsAdded: number };
+  return JSON.parse(r.text()) as Summary;
 }
 
 describe('k2v dump and k2v restore', () => {
@@ -52,7 +62,7 @@ describe('k2v dump and k2v restore', () => {
     const dump = await dumpOf(a);
     const lines = dump.toString('utf8').trimEnd().split('\n');
     const header = JSON.parse(lines[0]!) as { format: string; version: number; scope: string };
-    assert.deepEqual([header.format, header.version, header.scope], ['k2v-dump', 1, 'store']);
+    assert.deepEqual([header.format, header.version, header.scope], ['k2v-dump', 2, 'store']);
     assert.equal((JSON.parse(lines.at(-1)!) as { type: string }).type, 'end');
 
     const b = await freshNode();
@@ -139,7 +149,144 @@ describe('k2v dump and k2v restore', () => {
     await writeFile(miscounted, dump.toString('utf8').replace(/"items":(\d+)\}\n?$/, (_m, n: string) => `"items":${Number(n) + 1}}\n`));
     const count = await k2v(a, ['restore', miscounted, '--bucket', target.bucket]);
     assert.equal(count.code, 1);
-    assert.match(count.stderr, /the end line counts 0 keys, 0 buckets and \d+ items; the dump holds 0, 0 and \d+/);
+    assert.match(count.stderr, /the end line counts 0 keys, 0 buckets, 0 admin tokens and \d+ items; the dump holds 0, 0, 0 and \d+/);
+  });
+});
+
+describe('k2v restore in parts (--part-items)', () => {
+  /** Every item (tombstones included) the bucket holds, as pk/sk. */
+  async function stored(c: ReturnType<typeof clientOf>, bucket: string, pks: readonly string[]): Promise<string[]> {
+    const res = await c.request({
+      method: 'POST',
+      path: `/${bucket}?search`,
+      body: Buffer.from(JSON.stringify(pks.map((pk) => ({ partitionKey: pk, tombstones: true })))),
+    });
+    assert.equal(res.status, 200, res.body.toString('utf8'));
+    return (JSON.parse(res.body.toString('utf8')) as { partitionKey: string; items: { sk: string }[] }[]).flatMap((r) => r.items.map((i) => `${r.partitionKey}/${i.sk}`));
+  }
+
+  test('a whole-store dump restored 4 items per request gives the same answers, one summary; restoring it again (other parts) changes nothing', async () => {
+    const a = await freshNode();
+    const t = await tenant(a, 'parts');
+    const items = await writeFixture(clientOf(a, t), t.bucket);
+    const before = await answers(clientOf(a, t), t.bucket, items);
+    const dump = await dumpOf(a);
+    const fileLines = dump.toString('utf8').trimEnd().split('\n').length;
+
+    const b = await freshNode();
+    const summary = await restoreInto(b, dump, ['--part-items', '4']);
+    // 18 stored items (siblings and tombstones among them): 5 requests.
+    assert.deepEqual(summary, { lines: fileLines, items: 18, itemsChanged: 18, keysAdded: 1, bucketsAdded: 1, adminTokensAdded: 0, adminTokensKept: 0 });
+    assert.deepEqual(await answers(clientOf(b, t), t.bucket, items), before);
+
+    const again = await restoreInto(b, dump, ['--part-items', '7']);
+    assert.deepEqual(again, { lines: fileLines, items: 18, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 0 });
+    assert.deepEqual(await answers(clientOf(b, t), t.bucket, items), before);
+    // The human summary is one line for the whole file.
+    const file = path.join(await tempDir('parts'), 'store.ndjson');
+    await writeFile(file, dump);
+    const human = await k2v(b, ['restore', '--part-items', '5', file]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.text(), `Restored 18 items (0 changed), 0 keys, 0 buckets and 0 admin tokens added, from ${fileLines} lines.\n`);
+  });
+
+  test("a bad line in a later part is refused with the file's line number, nothing of its part's batch stored, the parts before it stored", async () => {
+    const a = await freshNode();
+    const t = await tenant(a, 'partsrc');
+    await writeFixture(clientOf(a, t), t.bucket);
+    const lines = (await dumpOf(a, ['--bucket', t.bucket])).toString('utf8').split('\n');
+    const target = await tenant(a, 'partdst');
+    const ct = clientOf(a, target);
+    // Parts of 4 items: file lines 2-5, 6-9, 10-13, …; line 11 is in the third.
+    lines[10] = lines[10]!.replace('"state":[', '"state":[7,');
+    const file = path.join(await tempDir('partbad'), 'bad.ndjson');
+    await writeFile(file, lines.join('\n'));
+    const bad = await k2v(a, ['restore', file, '--bucket', target.bucket, '--part-items', '4']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /dump line 11: field state\[\]: expected an object; lines 1 to 9 were restored/);
+    const key = (line: string): string => {
+      const o = JSON.parse(line) as { pk: string; sk: string };
+      return `${o.pk}/${o.sk}`;
+    };
+    const pks = ['log', 'mail/alice', 'mail/bob'];
+    assert.deepEqual((await stored(ct, target.bucket, pks)).sort(), lines.slice(1, 9).map(key).sort());
+
+    // A file cut short, restored in parts: the server finds no end line, at the file's line.
+    const cut = path.join(await tempDir('partcut'), 'cut.ndjson');
+    const good = (await dumpOf(a, ['--bucket', t.bucket])).toString('utf8').trimEnd().split('\n');
+    await writeFile(cut, good.slice(0, -1).join('\n') + '\n');
+    const r = await k2v(a, ['restore', cut, '--bucket', target.bucket, '--part-items', '4']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`dump line ${good.length}: the dump has no end line`));
+    // The file's end line is checked against the whole file, not a part.
+    const miscounted = path.join(await tempDir('partcount'), 'count.ndjson');
+    await writeFile(miscounted, [...good.slice(0, -1), JSON.stringify({ type: 'end', keys: 0, buckets: 0, adminTokens: 0, items: 3 })].join('\n') + '\n');
+    const count = await k2v(a, ['restore', miscounted, '--bucket', target.bucket, '--part-items', '4']);
+    assert.equal(count.code, 1);
+    assert.match(count.stderr, new RegExp(`dump line ${good.length}: the end line counts 0 keys, 0 buckets, 0 admin tokens and 3 items; the dump holds 0, 0, 0 and 18`));
+    const notDump = path.join(await tempDir('partnot'), 'not.ndjson');
+    await writeFile(notDump, '{"hello":1}\n');
+    const nd = await k2v(a, ['restore', notDump, '--part-items', '4']);
+    assert.equal(nd.code, 1);
+    assert.match(nd.stderr, /dump line 1: not a k2v dump/);
+    const zero = await k2v(a, ['restore', notDump, '--part-items', '0']);
+    assert.equal(zero.code, 2);
+  });
+});
+
+describe('admin tokens in whole-store dumps', () => {
+  type Json = Record<string, unknown>;
+  async function v2(node: Node, op: string, opts: { body?: unknown; query?: string; token?: string } = {}): Promise<{ status: number; json: Json }> {
+    const get = op.startsWith('Get') || op.startsWith('List');
+    const res = await fetch(`${node.sp.adminUrl}/v2/${op}${opts.query === undefined ? '' : `?${opts.query}`}`, {
+      method: get ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${opts.token ?? node.token}`, ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Json) };
+  }
+
+  test('carried as stored digests (no secret), restored by merge: added when unknown, the target\'s kept when it differs or deleted them; version 1 dumps still restore', async () => {
+    const a = await freshNode();
+    await tenant(a, 'tok');
+    const reader = (await v2(a, 'CreateAdminToken', { body: { name: 'reader', scope: ['ListKeys'] } })).json;
+    const ops = (await v2(a, 'CreateAdminToken', { body: { name: 'ops', scope: ['*'], expiration: '2999-01-01T00:00:00Z' } })).json;
+    const readerSecret = String(reader['secretToken']);
+    const opsSecret = String(ops['secretToken']);
+    const dump = await dumpOf(a);
+    const text = dump.toString('utf8');
+    for (const secret of [readerSecret, opsSecret]) assert.ok(!text.includes(secret.split('.')[1]!), 'no token secret in a dump');
+    assert.equal((text.match(/"type":"adminToken"/g) ?? []).length, 2);
+    assert.match(text.trimEnd().split('\n').at(-1)!, /"adminTokens":2/);
+
+    const b = await freshNode();
+    const first = await restoreInto(b, dump);
+    assert.deepEqual([first.adminTokensAdded, first.adminTokensKept], [2, 0]);
+    // The restored digest lets the same bearer token in on b, with its scope and expiry.
+    assert.equal((await v2(b, 'ListKeys', { token: readerSecret })).status, 200);
+    assert.equal((await v2(b, 'ListBuckets', { token: readerSecret })).status, 403);
+    const info = (await v2(b, 'GetAdminTokenInfo', { query: `id=${String(ops['id'])}` })).json;
+    assert.equal(info['name'], 'ops');
+    assert.equal(info['expiration'], '2999-01-01T00:00:00.000Z');
+
+    // b moves on: ops revoked, reader renamed. A restore keeps b's state and says so.
+    assert.equal((await v2(b, 'DeleteAdminToken', { query: `id=${String(ops['id'])}` })).status, 200);
+    assert.equal((await v2(b, 'UpdateAdminToken', { query: `id=${String(reader['id'])}`, body: { name: 'renamed' } })).status, 200);
+    const again = await restoreInto(b, dump);
+    assert.deepEqual([again.adminTokensAdded, again.adminTokensKept, again.itemsChanged], [0, 2, 0]);
+    assert.notEqual((await v2(b, 'ListKeys', { token: opsSecret })).status, 200, 'a revoked token stays revoked');
+    assert.equal((await v2(b, 'GetAdminTokenInfo', { query: `id=${String(reader['id'])}` })).json['name'], 'renamed');
+
+    // The same dump as version 1 wrote it (no admin tokens) is still read.
+    const v1 = text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.includes('"type":"adminToken"'))
+      .map((l, i) => (i === 0 ? l.replace('"version":2', '"version":1') : l.startsWith('{"type":"end"') ? l.replace(/"adminTokens":\d+,/, '') : l));
+    const c = await freshNode();
+    const old = await restoreInto(c, Buffer.from(v1.join('\n') + '\n'), ['--part-items', '5']);
+    assert.deepEqual([old.keysAdded, old.bucketsAdded, old.adminTokensAdded, old.items], [1, 1, 0, 0]);
   });
 });
 
@@ -153,7 +300,7 @@ describe('moving LMDB -> PostgreSQL', () => {
     // As docs/operations.md says: `k2v dump … | k2v restore - …` (the dump through stdin).
     const r = await k2v(b, ['restore', '-'], await dumpOf(a));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.text(), /^Restored \d+ items \(\d+ changed\), 1 keys and 1 buckets added/);
+    assert.match(r.text(), /^Restored \d+ items \(\d+ changed\), 1 keys, 1 buckets and 0 admin tokens added/);
     assert.deepEqual(await answers(clientOf(b, t), t.bucket, items), before);
   });
 });

@@ -1,9 +1,13 @@
 /**
  * Store contract, admin tokens in the metadata: created, changed and deleted through `update`,
- * durable across a restart, and a failed update leaves them as they were.
+ * durable across a restart, and a failed update leaves them as they were; every id ever stored is
+ * remembered (durably), so a restore's metadata merge (admin/dump-metadata-merge.ts) adds a
+ * token the store never had, keeps the store's own version of one it has, and never brings back
+ * one it deleted.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mergeDumpMetadata, type MetadataMergeCounts } from '../../src/admin/dump-metadata-merge.js';
 import type { AdminToken } from '../../src/store/metadata.js';
 import type { NewStore, StoreUnderTest } from './store-case-support.js';
 
@@ -66,6 +70,43 @@ export function adminTokenCases(newStore: NewStore): void {
       assert.throws(() => {
         (stored as { scope: string[] }).scope.push('*');
       }, TypeError);
+    });
+
+    it('remembers every admin token id, durably; a dump merge adds an unknown token, keeps the store\'s own, never brings back a deleted one', async () => {
+      const kept = token('111111111111111111111111', ['ListKeys']);
+      const gone = token('222222222222222222222222', ['*']);
+      const fresh = token('333333333333333333333333', ['GetClusterHealth'], 1_900_000_000_000);
+      await h.store.meta.update((d) => {
+        d.adminTokens.set(kept.id, kept);
+        d.adminTokens.set(gone.id, gone);
+      });
+      // The store moves on after the dump: one token narrowed and renamed, one deleted.
+      await h.store.meta.update((d) => {
+        d.adminTokens.get(kept.id)!.name = 'narrowed';
+        d.adminTokens.delete(gone.id);
+      });
+      assert.equal(h.store.meta.adminTokenIdEverUsed(gone.id), true);
+      assert.equal(h.store.meta.adminTokenIdEverUsed(fresh.id), false);
+      let store = h.store;
+      if (h.restart !== undefined) store = await h.restart();
+      assert.equal(store.meta.adminTokenIdEverUsed(gone.id), true, 'durable across a restart');
+      assert.equal(store.meta.adminTokenIdEverUsed(kept.id), true);
+
+      const merge = async (): Promise<MetadataMergeCounts> => {
+        const sum: MetadataMergeCounts = { keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 0 };
+        await store.meta.update((d) => mergeDumpMetadata(d, { keys: [], buckets: [], adminTokens: [kept, gone, fresh] }, sum));
+        return sum;
+      };
+      assert.deepEqual(await merge(), { keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 1, adminTokensKept: 2 });
+      assert.equal(store.meta.getAdminToken(kept.id)?.name, 'narrowed', "the store's own version is kept");
+      assert.equal(store.meta.getAdminToken(gone.id), undefined, 'a deleted token is not brought back');
+      assert.deepEqual(store.meta.getAdminToken(fresh.id), fresh);
+      assert.deepEqual(await merge(), { keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 2 }, 'twice changes nothing');
+      if (h.restart !== undefined) {
+        const reopened = await h.restart();
+        assert.deepEqual(reopened.meta.getAdminToken(fresh.id), fresh);
+        assert.equal(reopened.meta.getAdminToken(gone.id), undefined);
+      }
     });
   });
 }

@@ -128,9 +128,13 @@ export class AdminClient {
     return res.body;
   }
 
-  /** `k2v restore`: streams a dump to the server; resolves to its summary. */
-  restore(dump: ReadableStream<Uint8Array>, bucketId: string | undefined): Promise<RestoreSummary> {
-    return this.call('POST', '/v1/k2v/restore', bucketId === undefined ? {} : { bucket: bucketId }, { stream: dump }, null);
+  /**
+   * `k2v restore`: streams a dump (or one part of a dump file, whose second line is the file's
+   * line `firstLine`) to the server; resolves to its summary.
+   */
+  restore(dump: ReadableStream<Uint8Array>, bucketId: string | undefined, firstLine = 2): Promise<RestoreSummary> {
+    const query: Query = { ...(bucketId === undefined ? {} : { bucket: bucketId }), ...(firstLine > 2 ? { firstLine: String(firstLine) } : {}) };
+    return this.call('POST', '/v1/k2v/restore', query, { stream: dump }, null);
   }
 
   /** `timeoutMs` null: none (a long transfer). */

@@ -7,13 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { usageError } from '../cli-error.js';
 import { runAction } from '../run-action.js';
+import type { RestoreSummary } from './admin-client.js';
 import { adminClient, adminVerb, show, type AdminVerbFlags } from './admin-settings.js';
 import { resolveBucket } from './resolve.js';
+import { restoreParts } from './restore-parts.js';
 
 interface BucketFlags extends AdminVerbFlags {
   bucket?: string;
 }
+
+/** Item lines per restore request: each must arrive within the listener's 120 s request timeout. */
+export const DEFAULT_PART_ITEMS = 20_000;
 
 export function backupCommands(): Command[] {
   const snapshot = adminVerb(
@@ -42,17 +48,35 @@ export function backupCommands(): Command[] {
   const restore = adminVerb('restore', 'load a dump into the store, merging by causality (never overwrites a newer value; restoring twice changes nothing)')
     .argument('<file>', 'a file written by `k2v dump` (- for stdin)')
     .option('--bucket <name>', 'put every item into this bucket (global alias or id), e.g. a bucket dump into another store')
+    .option('--part-items <n>', `item lines per request (each request must arrive within the server's request timeout)`, String(DEFAULT_PART_ITEMS))
     .action(
-      runAction(async (file: string, flags: BucketFlags) => {
+      runAction(async (file: string, flags: BucketFlags & { partItems: string }) => {
+        const partItems = Number(flags.partItems);
+        if (!/^[1-9][0-9]*$/.test(flags.partItems) || !Number.isSafeInteger(partItems)) throw usageError('--part-items: expected a whole number of 1 or more');
         const admin = adminClient(flags);
         const bucketId = flags.bucket === undefined ? undefined : (await resolveBucket(admin, flags.bucket)).id;
         const input = file === '-' ? process.stdin : fs.createReadStream(file);
-        const summary = await admin.restore(Readable.toWeb(input) as ReadableStream<Uint8Array>, bucketId);
+        const summary: RestoreSummary = { lines: 0, items: 0, itemsChanged: 0, keysAdded: 0, bucketsAdded: 0, adminTokensAdded: 0, adminTokensKept: 0 };
+        const totals = { lines: 0 };
+        for await (const part of restoreParts(input, partItems, totals)) {
+          let answer: RestoreSummary;
+          try {
+            answer = await admin.restore(Readable.toWeb(part.body) as ReadableStream<Uint8Array>, bucketId, part.firstLine);
+          } catch (err) {
+            await part.more; // a fault this side found in the file (it cut the request short) comes first
+            throw err;
+          }
+          for (const k of ['items', 'itemsChanged', 'keysAdded', 'bucketsAdded', 'adminTokensAdded', 'adminTokensKept'] as const) summary[k] += answer[k];
+          await part.more;
+        }
+        summary.lines = totals.lines;
         show(
           flags,
           summary,
           () =>
-            `Restored ${summary.items} items (${summary.itemsChanged} changed), ${summary.keysAdded} keys and ${summary.bucketsAdded} buckets added, from ${summary.lines} lines.\n`,
+            `Restored ${summary.items} items (${summary.itemsChanged} changed), ${summary.keysAdded} keys, ${summary.bucketsAdded} buckets and ${summary.adminTokensAdded} admin tokens added` +
+            (summary.adminTokensKept > 0 ? ` (${summary.adminTokensKept} admin tokens of the dump kept as this store has them: changed or deleted here)` : '') +
+            `, from ${summary.lines} lines.\n`,
         );
       }),
     );

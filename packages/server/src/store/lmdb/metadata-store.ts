@@ -2,12 +2,13 @@
  * The LMDB-backed MetadataStore (src/store/metadata.ts): access keys, buckets and the ids of every
  * key ever created, all held in memory for synchronous reads on the auth hot path, and persisted
  * in one lmdb database (msgpack values) under the string keys `key/<id>`, `bucket/<id>`,
- * `used/<id>` and `admintoken/<id>`.
+ * `used/<id>`, `admintoken/<id>` and `usedtoken/<id>`.
  *
  * Invariants kept by `update()` (a violating draft is rejected with StoreError 'Conflict'):
  * - a global alias names one bucket; a (key, alias) pair names one bucket;
  * - local aliases and permissions only reference existing keys;
- * - `usedKeyIds` only grows, and contains the id of every key.
+ * - `usedKeyIds` only grows, and contains the id of every key;
+ * - `usedAdminTokenIds` only grows, and contains the id of every admin token.
  * The in-memory copy is replaced only after the transaction is durable, and its records are
  * frozen so that no reader can change them behind the store's back.
  */
@@ -30,12 +31,14 @@ const KEY_PREFIX = 'key/';
 const BUCKET_PREFIX = 'bucket/';
 const USED_PREFIX = 'used/';
 const ADMIN_TOKEN_PREFIX = 'admintoken/';
+const USED_TOKEN_PREFIX = 'usedtoken/';
 
 interface State {
   readonly keys: ReadonlyMap<string, AccessKey>;
   readonly buckets: ReadonlyMap<string, Bucket>;
   readonly usedKeyIds: ReadonlySet<string>;
   readonly adminTokens: ReadonlyMap<string, AdminToken>;
+  readonly usedAdminTokenIds: ReadonlySet<string>;
   /** global alias -> bucket id */
   readonly globalAliases: ReadonlyMap<string, string>;
   /** access key id -> (local alias -> bucket id) */
@@ -62,7 +65,14 @@ export class LmdbMetadataStore implements MetadataStore {
    * metadata's write transaction).
    */
   static load(db: MetaDatabase, bucketHasItems: (bucketId: string) => boolean = () => false): LmdbMetadataStore {
-    const draft: MetadataDraft = { keys: new Map(), buckets: new Map(), adminTokens: new Map(), usedKeyIds: new Set(), mustBeEmpty: new Set() };
+    const draft: MetadataDraft = {
+      keys: new Map(),
+      buckets: new Map(),
+      adminTokens: new Map(),
+      usedKeyIds: new Set(),
+      usedAdminTokenIds: new Set(),
+      mustBeEmpty: new Set(),
+    };
     for (const { key, value } of db.getRange()) {
       if (typeof key !== 'string') continue;
       if (key.startsWith(KEY_PREFIX)) {
@@ -76,6 +86,8 @@ export class LmdbMetadataStore implements MetadataStore {
       } else if (key.startsWith(ADMIN_TOKEN_PREFIX)) {
         const t = parseAdminToken(value, key);
         draft.adminTokens.set(t.id, t);
+      } else if (key.startsWith(USED_TOKEN_PREFIX)) {
+        draft.usedAdminTokenIds.add(key.slice(USED_TOKEN_PREFIX.length));
       }
     }
     return new LmdbMetadataStore(db, draft, bucketHasItems);
@@ -117,6 +129,10 @@ export class LmdbMetadataStore implements MetadataStore {
     return [...this.state.adminTokens.values()];
   }
 
+  adminTokenIdEverUsed(id: string): boolean {
+    return this.state.usedAdminTokenIds.has(id);
+  }
+
   update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
     const run = this.queue.then(() => this.runUpdate(fn));
     this.queue = run.catch(() => undefined);
@@ -130,11 +146,14 @@ export class LmdbMetadataStore implements MetadataStore {
       buckets: structuredClone(new Map(before.buckets)),
       adminTokens: structuredClone(new Map(before.adminTokens)),
       usedKeyIds: new Set(before.usedKeyIds),
+      usedAdminTokenIds: new Set(before.usedAdminTokenIds),
       mustBeEmpty: new Set(),
     };
     const result = await fn(draft);
     for (const id of before.usedKeyIds) draft.usedKeyIds.add(id);
     for (const id of draft.keys.keys()) draft.usedKeyIds.add(id);
+    // The tokens of before too: a store from before this set existed records a deletion as well.
+    for (const id of [...before.usedAdminTokenIds, ...before.adminTokens.keys(), ...draft.adminTokens.keys()]) draft.usedAdminTokenIds.add(id);
     const next = buildState(draft);
 
     const puts: [string, unknown][] = [];
@@ -143,6 +162,7 @@ export class LmdbMetadataStore implements MetadataStore {
     diffRecords(BUCKET_PREFIX, before.buckets, next.buckets, puts, removes);
     diffRecords(ADMIN_TOKEN_PREFIX, before.adminTokens, next.adminTokens, puts, removes);
     for (const id of next.usedKeyIds) if (!before.usedKeyIds.has(id)) puts.push([USED_PREFIX + id, true]);
+    for (const id of next.usedAdminTokenIds) if (!before.usedAdminTokenIds.has(id)) puts.push([USED_TOKEN_PREFIX + id, true]);
 
     if (puts.length > 0 || removes.length > 0) {
       const mustBeEmpty = [...draft.mustBeEmpty];
@@ -215,7 +235,15 @@ function buildState(draft: MetadataDraft): State {
     if (token.id !== id) throw conflict(`admin token record ${token.id} filed under ${id}`);
     deepFreeze(token);
   }
-  return { keys: draft.keys, buckets: draft.buckets, adminTokens: draft.adminTokens, usedKeyIds: draft.usedKeyIds, globalAliases, localAliases };
+  return {
+    keys: draft.keys,
+    buckets: draft.buckets,
+    adminTokens: draft.adminTokens,
+    usedKeyIds: draft.usedKeyIds,
+    usedAdminTokenIds: draft.usedAdminTokenIds,
+    globalAliases,
+    localAliases,
+  };
 }
 
 function conflict(message: string): StoreError {

@@ -1,6 +1,6 @@
 /**
  * Metadata on PostgreSQL (store/metadata.ts): keys, buckets (with their aliases, permissions and
- * CORS rules), admin tokens (schema version 2) and the ids of every key ever used, one row per record, cached in memory on each
+ * CORS rules), admin tokens (schema version 2), the ids of every key and (version 4) every admin token ever used, one row per record, cached in memory on each
  * server for the synchronous reads of the auth path.
  *
  * Until the metadata port becomes per-entity (design-review.md recommendation 3), the records,
@@ -42,6 +42,8 @@ const TABLES = [
   { prefix: 'admintoken/', table: 'k2v_admin_token' },
 ] as const;
 const USED_PREFIX = 'used/';
+/** The LMDB store's records of used admin token ids (schema version 4). */
+const USED_TOKEN_PREFIX = 'usedtoken/';
 
 interface Record_ {
   readonly key: string;
@@ -95,6 +97,7 @@ async function loadRecordsIn(r: Reservation): Promise<{ version: bigint; records
     }
   }
   for (const row of await r.run(tx<{ id: string }[]>`SELECT id FROM k2v_used_key_id`)) records.push({ key: USED_PREFIX + row.id, value: true });
+  for (const row of await r.run(tx<{ id: string }[]>`SELECT id FROM k2v_used_admin_token_id`)) records.push({ key: USED_TOKEN_PREFIX + row.id, value: true });
   return { version: v?.version ?? 0n, records };
 }
 
@@ -196,6 +199,10 @@ export class PgMetadataStore implements MetadataStore {
 
   keyIdEverUsed(id: string): boolean {
     return this.current().keyIdEverUsed(id);
+  }
+
+  adminTokenIdEverUsed(id: string): boolean {
+    return this.current().adminTokenIdEverUsed(id);
   }
 
   getAdminToken(id: string): AdminToken | undefined {
@@ -315,6 +322,12 @@ export class PgMetadataStore implements MetadataStore {
     if (key.startsWith(USED_PREFIX)) {
       const id = key.slice(USED_PREFIX.length);
       return kind === 'put' ? tx`INSERT INTO k2v_used_key_id (id) VALUES (${id}) ON CONFLICT DO NOTHING` : tx`DELETE FROM k2v_used_key_id WHERE id = ${id}`;
+    }
+    if (key.startsWith(USED_TOKEN_PREFIX)) {
+      const id = key.slice(USED_TOKEN_PREFIX.length);
+      return kind === 'put'
+        ? tx`INSERT INTO k2v_used_admin_token_id (id) VALUES (${id}) ON CONFLICT DO NOTHING`
+        : tx`DELETE FROM k2v_used_admin_token_id WHERE id = ${id}`;
     }
     const t = TABLES.find((x) => key.startsWith(x.prefix));
     if (t === undefined) throw new Error(`unknown metadata record ${key}`);

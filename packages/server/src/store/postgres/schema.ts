@@ -112,6 +112,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE k2v_bucket_gone (id text PRIMARY KEY);
     `,
   },
+  {
+    version: 4,
+    name: 'used admin token ids',
+    sql: `
+      -- Every admin token id ever stored (store/metadata.ts usedAdminTokenIds): a restore does
+      -- not bring back a token deleted here.
+      CREATE TABLE k2v_used_admin_token_id (id text PRIMARY KEY);
+      INSERT INTO k2v_used_admin_token_id (id) SELECT id FROM k2v_admin_token;
+    `,
+  },
 ];
 
 /** Creates or migrates the schema; returns the version now in force. */
