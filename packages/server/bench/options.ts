@@ -15,6 +15,7 @@ export const WORKLOADS = [
   'churn',
   'mix',
   'scale',
+  'postgres',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -65,6 +66,7 @@ const HELP = `npm run bench -- [flags]
   --mailbox-rows <n>      rows per log and message partition (default 10000)
   --loader wrk|node       load generator (default: wrk when installed, else node)
   --no-etcd               do not start etcd even when installed
+  --no-postgres           skip the PostgreSQL part (one and two K2V servers on a throwaway cluster, pgbench beside them)
   --only <a,b,...>        run only these: ${WORKLOADS.join(', ')}
   --profile               run the K2V server under --cpu-prof (profiles in bench/results/profiles/)
   --out <file>            results file (default bench/results/<date>.md)
@@ -100,6 +102,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       'mailbox-rows': { type: 'string' },
       loader: { type: 'string', default: 'auto' },
       'no-etcd': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -123,6 +126,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     if (!WORKLOADS.includes(name)) throw new Error(`--only: unknown workload ${w} (known: ${WORKLOADS.join(', ')})`);
     only.add(name);
   }
+  if (values['no-postgres']) only.delete('postgres');
   const loader = values.loader;
   if (loader !== 'wrk' && loader !== 'node' && loader !== 'auto') throw new Error('--loader must be wrk or node');
   return {

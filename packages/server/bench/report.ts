@@ -5,6 +5,7 @@
 import type { Results } from './results.js';
 import type { Measured } from './workloads/drive.js';
 import { cpus, f0, f1, f2, MB, mb, medianRun, ms, ratio } from './format.js';
+import { renderPostgres } from './report-postgres.js';
 import { targetChecks } from './report-targets.js';
 
 function table(head: string[], rows: string[][]): string {
@@ -206,6 +207,7 @@ export function renderReport(r: Results): string {
     );
     out.push('');
   }
+  out.push(...renderPostgres(r));
   out.push('## Targets');
   out.push('');
   out.push(

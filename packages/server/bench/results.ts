@@ -7,6 +7,7 @@ import type { Options } from './options.js';
 import type { Measured } from './workloads/drive.js';
 import type { MixResult } from './workloads/mix.js';
 import type { ChurnResult, IdlePollsResult, WakeupResult } from './workloads/polls.js';
+import type { PostgresResult } from './workloads/postgres.js';
 
 export interface ThroughputRow {
   readonly workload: string;
@@ -39,5 +40,7 @@ export interface Results {
   mix?: MixResult;
   mixBare?: Measured | undefined;
   readonly scale: ScaleRow[];
+  /** One and two K2V servers on PostgreSQL, pgbench beside them (bench/workloads/postgres.ts). */
+  postgres?: PostgresResult;
   readonly notes: string[];
 }
