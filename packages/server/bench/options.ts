@@ -43,6 +43,8 @@ export interface Options {
   readonly only: ReadonlySet<WorkloadName>;
   readonly profileDir: string | undefined;
   readonly out: string | undefined;
+  /** The results file ReadItem and InsertItem are shown beside (default: the last one). */
+  readonly baseline: string | undefined;
   readonly dataRoot: string | undefined;
   readonly keep: boolean;
 }
@@ -70,6 +72,7 @@ const HELP = `npm run bench -- [flags]
   --only <a,b,...>        run only these: ${WORKLOADS.join(', ')}
   --profile               run the K2V server under --cpu-prof (profiles in bench/results/profiles/)
   --out <file>            results file (default bench/results/<date>.md)
+  --baseline <file>       results file to show ReadItem and InsertItem beside (default: the last in bench/results/)
   --data-root <dir>       where temporary data dirs go (default the OS temp dir; must be a real disk)
   --keep                  keep the temporary data dirs
 `;
@@ -106,6 +109,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
+      baseline: { type: 'string' },
       'data-root': { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -150,6 +154,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     only,
     profileDir: values.profile ? 'profiles' : undefined,
     out: values.out,
+    baseline: values.baseline,
     dataRoot: values['data-root'],
     keep: values.keep === true,
   };

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lastResultsFile, readBaseline } from './baseline.js';
 import type { BenchContext } from './context.js';
 import { machineInfo, versionOf } from './machine.js';
 import { parseOptions } from './options.js';
@@ -86,9 +87,12 @@ async function main(): Promise<void> {
     if (!opts.keep) await rm(root, { recursive: true, force: true });
     else log(`data kept in ${root}`);
   }
+  const out = opts.out ?? path.join(RESULTS_DIR, `${results.started.toISOString().slice(0, 10)}${opts.smoke ? '-smoke' : ''}.md`);
+  // `out` itself is left out: it may hold an earlier run of today, about to be overwritten.
+  const baselineFile = opts.baseline ?? lastResultsFile(RESULTS_DIR, out);
+  results.baseline = baselineFile === undefined ? undefined : readBaseline(baselineFile);
   const report = renderReport(results);
   process.stdout.write(`\n${report}\n`);
-  const out = opts.out ?? path.join(RESULTS_DIR, `${results.started.toISOString().slice(0, 10)}${opts.smoke ? '-smoke' : ''}.md`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   log(`report written to ${out}`);
