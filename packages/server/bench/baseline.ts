@@ -41,10 +41,11 @@ const num = (cell: string | undefined): number => Number((cell ?? '').replace(/,
 export function readBaseline(file: string): Baseline | undefined {
   const text = readFileSync(file, 'utf8');
   const settings = /^\| settings \| (.*) \|$/m.exec(text)?.[1] ?? '';
+  // The throughput section only (the scale and PostgreSQL tables have rows of the same names).
+  const section = text.split(/^## /m).find((part) => part.startsWith('Throughput')) ?? '';
   const rows: BaselineRow[] = [];
   for (const workload of ['ReadItem', 'InsertItem']) {
-    // The first row of that name is the throughput table's (the scale table comes later).
-    const line = text.split('\n').find((l) => l.startsWith(`| ${workload} |`));
+    const line = section.split('\n').find((l) => l.startsWith(`| ${workload} |`));
     if (line === undefined) continue;
     const cells = line.split('|').slice(1, -1);
     const cpu = (cells[6] ?? '').split('/').map(num);
