@@ -16,7 +16,7 @@ import { parseOptions } from './options.js';
 import { renderReport } from './report.js';
 import type { Results } from './results.js';
 import { runAll } from './run-all.js';
-import { runPostgres } from './workloads/postgres.js';
+import { checkPostgresInstalled, runPostgres } from './workloads/postgres.js';
 import { killAllChildren } from './targets/child-process.js';
 import type { Measured } from './workloads/drive.js';
 
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const tool = opts.loader === 'auto' ? (wrkVersion === undefined ? 'node' : 'wrk') : opts.loader;
   if (tool === 'wrk' && wrkVersion === undefined) throw new Error('--loader wrk: wrk is not installed (apt-get install wrk)');
   if (tool === 'node') log(wrkVersion === undefined ? 'wrk not installed: using the Node load generator (apt-get install wrk for a cheaper one)' : 'using the Node load generator');
+  if (opts.only.has('postgres')) checkPostgresInstalled();
   const etcdVersion = opts.etcd ? versionOf('etcd', ['--version']) : undefined;
   if (opts.etcd && etcdVersion === undefined) log('etcd not installed: skipping the peer (apt-get install etcd-server)');
 

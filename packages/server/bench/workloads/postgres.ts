@@ -12,6 +12,7 @@ import { type BenchContext, requestFilePath } from '../context.js';
 import { ITEMS_PER_PARTITION, gridItem, gridPk, newItem, prng, shuffle, valueOf, type ItemName } from '../dataset.js';
 import { writeRequestFile, type RequestFile } from '../load/request-file.js';
 import { K2vSigner } from '../sign.js';
+import { pgBinDir } from '../../test/support/pg-cluster.js';
 import { PgClusterTarget, ClusterCpuMeter, type PgbenchResult } from '../targets/pg-cluster-target.js';
 import { K2vTarget, REGION } from '../targets/k2v-target.js';
 import { CpuMeter, MachineMeter } from '../proc-stats.js';
@@ -51,6 +52,15 @@ export interface PostgresRunOptions {
 const SERVERS = 2;
 const READ_REQUESTS = 100_000;
 const MAX_WRITE_REQUESTS = 600_000;
+
+/** Throws at once, before the rest of the run, if PostgreSQL's binaries are missing. */
+export function checkPostgresInstalled(): void {
+  try {
+    pgBinDir();
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; or run the benchmark with --no-postgres`);
+  }
+}
 
 export async function runPostgres(ctx: BenchContext, o: PostgresRunOptions): Promise<PostgresResult> {
   const { opts, log } = ctx;
