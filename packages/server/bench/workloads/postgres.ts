@@ -50,6 +50,9 @@ export interface PostgresRunOptions {
 }
 
 const SERVERS = 2;
+
+/** A server and its share of the connections, before its request file is made. */
+type Seat = Omit<Leg, 'file'>;
 const READ_REQUESTS = 100_000;
 const MAX_WRITE_REQUESTS = 600_000;
 
@@ -127,10 +130,9 @@ export async function runPostgres(ctx: BenchContext, o: PostgresRunOptions): Pro
       if (res.failed > 0) o.failure(`pgbench ${mode}: ${res.failed} failed transactions`);
       return { ...res, pgCpuPct, otherCpuPct: Math.max(0, busy - pgCpuPct - res.loaderCpuPct - k2vIdle) };
     };
-    const legsOf = (n: number, file: (i: number) => RequestFile): Leg[] => {
-      const conns = split(opts.connections, n);
-      return conns.map((c, i) => ({ server: measured[i]!, file: file(i), connections: c }));
-    };
+    /** The first n servers, the connections split between them. */
+    const seats = (n: number): Seat[] => split(opts.connections, n).map((c, i) => ({ server: measured[i]!, connections: c }));
+    const legsOf = (n: number, file: (i: number) => RequestFile): Leg[] => seats(n).map((seat, i) => ({ ...seat, file: file(i) }));
     const postmaster = cluster.postmasterPid;
 
     // Reads: items uniformly over the preload, one file per server (the Host is signed).
@@ -166,7 +168,7 @@ export async function runPostgres(ctx: BenchContext, o: PostgresRunOptions): Pro
     for (const n of [1, SERVERS]) await k2vRun('ReadBatch', n, (k) => driveMany(ctx.drive, legsOf(k, (i) => readFile('ReadBatch', i)), postmaster, `ReadBatch-${k}`));
     r.simpleUpdate = await pgbench('-N');
     const writes = new InsertItemFiles(ctx, a, buckets, opts.items);
-    for (const n of [1, SERVERS]) await k2vRun('InsertItem', n, (k) => writes.run(legsOf(k, () => writes.placeholder), postmaster));
+    for (const n of [1, SERVERS]) await k2vRun('InsertItem', n, (k) => writes.run(seats(k), postmaster));
     return r;
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);
@@ -184,8 +186,6 @@ class InsertItemFiles {
   private nextNew = 0;
   private used = 0;
   private readonly pool: number[];
-  /** Stands for "this leg's file", filled in by run(). */
-  readonly placeholder: RequestFile = { path: '', count: 0, itemsPerRequest: 1, replayable: false };
 
   constructor(
     private readonly ctx: BenchContext,
@@ -214,9 +214,10 @@ class InsertItemFiles {
     return writeRequestFile(requestFilePath(this.ctx, `pg-insert-item-${leg + 1}`), reqs, 1);
   }
 
-  async run(legs: readonly Leg[], postmaster: number): Promise<MultiMeasured> {
+  async run(legs: readonly Seat[], postmaster: number): Promise<MultiMeasured> {
     const d = this.ctx.drive;
     const probeLegs: Leg[] = [];
+    // The probe is warm-up (its few requests are replayed over and over): not worth a profile.
     for (let i = 0; i < legs.length; i++) probeLegs.push({ ...legs[i]!, server: { ...legs[i]!.server, profiler: undefined }, file: await this.make(300, i) });
     const warm = await driveMany({ ...d, warmupS: 0, durationS: Math.max(0.5, d.warmupS) }, probeLegs, postmaster);
     const measured: Leg[] = [];
