@@ -15,6 +15,7 @@ export const WORKLOADS = [
   'churn',
   'mix',
   'scale',
+  'postgres',
 ] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
@@ -42,6 +43,8 @@ export interface Options {
   readonly only: ReadonlySet<WorkloadName>;
   readonly profileDir: string | undefined;
   readonly out: string | undefined;
+  /** The results file ReadItem and InsertItem are shown beside (default: the last one). */
+  readonly baseline: string | undefined;
   readonly dataRoot: string | undefined;
   readonly keep: boolean;
 }
@@ -65,9 +68,11 @@ const HELP = `npm run bench -- [flags]
   --mailbox-rows <n>      rows per log and message partition (default 10000)
   --loader wrk|node       load generator (default: wrk when installed, else node)
   --no-etcd               do not start etcd even when installed
+  --no-postgres           skip the PostgreSQL part (one and two K2V servers on a throwaway cluster, pgbench beside them)
   --only <a,b,...>        run only these: ${WORKLOADS.join(', ')}
   --profile               run the K2V server under --cpu-prof (profiles in bench/results/profiles/)
   --out <file>            results file (default bench/results/<date>.md)
+  --baseline <file>       results file to show ReadItem and InsertItem beside (default: the last in bench/results/)
   --data-root <dir>       where temporary data dirs go (default the OS temp dir; must be a real disk)
   --keep                  keep the temporary data dirs
 `;
@@ -100,9 +105,11 @@ export function parseOptions(argv: string[]): Options | undefined {
       'mailbox-rows': { type: 'string' },
       loader: { type: 'string', default: 'auto' },
       'no-etcd': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
       only: { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string' },
+      baseline: { type: 'string' },
       'data-root': { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -123,6 +130,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     if (!WORKLOADS.includes(name)) throw new Error(`--only: unknown workload ${w} (known: ${WORKLOADS.join(', ')})`);
     only.add(name);
   }
+  if (values['no-postgres']) only.delete('postgres');
   const loader = values.loader;
   if (loader !== 'wrk' && loader !== 'node' && loader !== 'auto') throw new Error('--loader must be wrk or node');
   return {
@@ -146,6 +154,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     only,
     profileDir: values.profile ? 'profiles' : undefined,
     out: values.out,
+    baseline: values.baseline,
     dataRoot: values['data-root'],
     keep: values.keep === true,
   };

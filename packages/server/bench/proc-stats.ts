@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 let clockTicks: number | undefined;
 
 /** Kernel clock ticks per second (`getconf CLK_TCK`, 100 on every common Linux). */
-function ticksPerSecond(): number {
+export function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

@@ -3,6 +3,7 @@
  * measured in this run.
  */
 import { f0, f1, f2, MB, medianRun, ms, ratio } from './format.js';
+import { postgresTargets } from './report-postgres.js';
 import type { Results, ScaleRow } from './results.js';
 
 export interface TargetCheck {
@@ -73,6 +74,7 @@ export function targetChecks(r: Results): TargetCheck[] {
       met: drop === undefined ? undefined : drop < 0.25,
     });
   }
+  out.push(...postgresTargets(r));
   return out;
 }
 

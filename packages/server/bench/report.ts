@@ -5,6 +5,8 @@
 import type { Results } from './results.js';
 import type { Measured } from './workloads/drive.js';
 import { cpus, f0, f1, f2, MB, mb, medianRun, ms, ratio } from './format.js';
+import { renderBaseline } from './report-baseline.js';
+import { renderPostgres } from './report-postgres.js';
 import { targetChecks } from './report-targets.js';
 
 function table(head: string[], rows: string[][]): string {
@@ -110,6 +112,8 @@ export function renderReport(r: Results): string {
   );
   const disturbed = [...r.bareRuns, ...r.rows.flatMap((x) => [x.k2v, x.etcd]), r.mix].filter((m) => m !== undefined && m.otherCpuPct > 25).length;
   if (disturbed > 0) out.push(`**${disturbed} run(s) shared the machine with other work (other > 25 % of a core): compare their ratios with care.**`);
+  const beside = renderBaseline(r);
+  if (beside.length > 0) out.push('', ...beside);
 
   if (r.idle.length > 0 || r.wakeup !== undefined || r.wakeupWide !== undefined || r.churn !== undefined) {
     out.push('');
@@ -206,6 +210,7 @@ export function renderReport(r: Results): string {
     );
     out.push('');
   }
+  out.push(...renderPostgres(r));
   out.push('## Targets');
   out.push('');
   out.push(

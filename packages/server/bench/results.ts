@@ -2,11 +2,13 @@
  * The benchmark's results as measured: what run-all.ts fills in and report.ts and
  * report-targets.ts read (kept apart from both so neither imports the other's model).
  */
+import type { Baseline } from './baseline.js';
 import type { MachineInfo } from './machine.js';
 import type { Options } from './options.js';
 import type { Measured } from './workloads/drive.js';
 import type { MixResult } from './workloads/mix.js';
 import type { ChurnResult, IdlePollsResult, WakeupResult } from './workloads/polls.js';
+import type { PostgresResult } from './workloads/postgres.js';
 
 export interface ThroughputRow {
   readonly workload: string;
@@ -39,5 +41,9 @@ export interface Results {
   mix?: MixResult;
   mixBare?: Measured | undefined;
   readonly scale: ScaleRow[];
+  /** One and two K2V servers on PostgreSQL, pgbench beside them (bench/workloads/postgres.ts). */
+  postgres?: PostgresResult;
+  /** ReadItem and InsertItem of the last results file, for the metrics comparison. */
+  baseline?: Baseline | undefined;
   readonly notes: string[];
 }

@@ -9,12 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lastResultsFile, readBaseline } from './baseline.js';
 import type { BenchContext } from './context.js';
 import { machineInfo, versionOf } from './machine.js';
 import { parseOptions } from './options.js';
 import { renderReport } from './report.js';
 import type { Results } from './results.js';
 import { runAll } from './run-all.js';
+import { checkPostgresInstalled, runPostgres } from './workloads/postgres.js';
 import { killAllChildren } from './targets/child-process.js';
 import type { Measured } from './workloads/drive.js';
 
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   const tool = opts.loader === 'auto' ? (wrkVersion === undefined ? 'node' : 'wrk') : opts.loader;
   if (tool === 'wrk' && wrkVersion === undefined) throw new Error('--loader wrk: wrk is not installed (apt-get install wrk)');
   if (tool === 'node') log(wrkVersion === undefined ? 'wrk not installed: using the Node load generator (apt-get install wrk for a cheaper one)' : 'using the Node load generator');
+  if (opts.only.has('postgres')) checkPostgresInstalled();
   const etcdVersion = opts.etcd ? versionOf('etcd', ['--version']) : undefined;
   if (opts.etcd && etcdVersion === undefined) log('etcd not installed: skipping the peer (apt-get install etcd-server)');
 
@@ -74,15 +77,23 @@ async function main(): Promise<void> {
   };
   const profileDir = opts.profileDir === undefined ? undefined : path.join(RESULTS_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   try {
-    await runAll(ctx, results, { root, withEtcd: etcdVersion !== undefined, profileDir, note, failure });
+    if ([...opts.only].some((w) => w !== 'postgres')) {
+      await runAll(ctx, results, { root, withEtcd: etcdVersion !== undefined, profileDir, note, failure });
+    }
+    // After the LMDB part, whose servers are stopped by then. If the cluster cannot start, this
+    // throws: the run fails, it never skips.
+    if (opts.only.has('postgres')) results.postgres = await runPostgres(ctx, { root, profileDir, failure, notes: results.notes });
   } finally {
     killAllChildren();
     if (!opts.keep) await rm(root, { recursive: true, force: true });
     else log(`data kept in ${root}`);
   }
+  const out = opts.out ?? path.join(RESULTS_DIR, `${results.started.toISOString().slice(0, 10)}${opts.smoke ? '-smoke' : ''}.md`);
+  // `out` itself is left out: it may hold an earlier run of today, about to be overwritten.
+  const baselineFile = opts.baseline ?? lastResultsFile(RESULTS_DIR, out);
+  results.baseline = baselineFile === undefined ? undefined : readBaseline(baselineFile);
   const report = renderReport(results);
   process.stdout.write(`\n${report}\n`);
-  const out = opts.out ?? path.join(RESULTS_DIR, `${results.started.toISOString().slice(0, 10)}${opts.smoke ? '-smoke' : ''}.md`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, report);
   log(`report written to ${out}`);

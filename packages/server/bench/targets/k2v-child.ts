@@ -29,6 +29,8 @@ interface ChildConfig {
   readonly adminToken: string;
   readonly mapSizeBytes: number;
   readonly logLevel: string;
+  /** PostgreSQL instead of LMDB (bench/workloads/postgres.ts); several children may share it. */
+  readonly postgresUrl?: string;
 }
 
 const BATCH = 5_000;
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     adminToken: cfg.adminToken,
     logLevel: cfg.logLevel,
     mapSizeBytes: cfg.mapSizeBytes,
+    ...(cfg.postgresUrl === undefined ? {} : { dbEngine: 'postgres' as const, postgresUrl: cfg.postgresUrl }),
     // Every benchmark connection comes from 127.0.0.1 (10 000 idle polls at once): lift the
     // transport caps meant for untrusted clients (README "Limits").
     connections: { ...DEFAULT_CONFIG.connections, maxConnections: 1_000_000, maxConnectionsPerIp: 0 },
