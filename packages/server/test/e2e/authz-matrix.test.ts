@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errorShapeProblems } from '../support-hostile/contract.js';
 import { httpDump, storeDump, type RawDump } from '../support-hostile/dump.js';
-import { exchange, type RawRequest, type RawResponse } from '../support-hostile/raw-http.js';
+import { exchange, header, type RawRequest, type RawResponse } from '../support-hostile/raw-http.js';
 import { adminRoutes, adminState, type AdminIds } from '../support-hostile/admin-routes.js';
 import { startHostileServer, type HostileServer } from '../support-hostile/server.js';
 import { getHeader, setHeader, sign, unsigned, type Creds, type SignOptions } from '../support-hostile/sign.js';
@@ -258,10 +258,18 @@ function adminIds(): AdminIds {
   };
 }
 
-describe('admin API: every route but GET /health needs the token', () => {
-  it('GET /health answers 200 without a token', async () => {
+describe('admin API: every route but GET /health and OPTIONS needs the token', () => {
+  it('GET /health answers 200 without a token, and so does OPTIONS (a CORS preflight), changing nothing', async () => {
+    const before = await adminState(hs, adminIds());
     const res = await hs.admin('GET', '/health', undefined, null);
     assert.equal(res.status, 200, res.body.toString());
+    for (const target of ['/v1/key', `/v1/bucket?id=${bucketA}`, '/v2/ListKeys', '/v2/DeleteKey?id=x']) {
+      const pre = await hs.admin('OPTIONS', target, undefined, null);
+      assert.equal(pre.status, 200, `OPTIONS ${target}: ${pre.body.toString()}`);
+      assert.equal(pre.body.length, 0);
+      assert.equal(header(pre, 'access-control-allow-origin'), '*');
+    }
+    assert.equal(await adminState(hs, adminIds()), before);
   });
 
   const tokens: [string, () => string | null][] = [
