@@ -1,8 +1,8 @@
 /**
  * The admin HTTP API, compatible with Garage's admin API v1 for keys and buckets
  * (doc/api/garage-admin-v1.yml): route (unknown -> 400, before any token check, as Garage),
- * `GET /health` without a token, `GET /metrics` with the metrics token when one is set (open
- * without one, as Garage), the admin token for everything else, JSON body (1 MiB at most),
+ * `GET /health` and OPTIONS (CORS preflight) without a token, `GET /metrics` with the metrics
+ * token when one is set (open without one, as Garage), the admin token for everything else, JSON body (1 MiB at most),
  * one handler per endpoint, errors as JSON {code, message, region, path}.
  * The caller attaches the returned handler to a node:http server.
  */
@@ -29,7 +29,7 @@ import { routeAdmin, TAKES_JSON_BODY, type AdminEndpoint } from './router.js';
 import type { V2Context } from './v2/context-v2.js';
 import { dispatchV2 } from './v2/dispatch-v2.js';
 import { scopeNameOfV1 } from './v2/operation-names.js';
-import { isV2Request, routeAdminV2 } from './v2/router-v2.js';
+import { isV2Request, routeAdminV2, v2EndpointName } from './v2/router-v2.js';
 
 export interface AdminDeps {
   readonly store: Store;
@@ -135,8 +135,10 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
       if (metricsToken !== undefined) checkBearerToken(req.headers.authorization, metricsToken);
       return sendMetrics(p, deps.metrics);
     }
-    authorizeAdmin({ header: req.headers.authorization, operation: scopeNameOfV1(endpoint.kind) }, expectedToken, deps.store.meta, now());
+    // A CORS preflight carries no Authorization header (browsers never send one): no token, as
+    // Garage's admin API v2 (Authorization::None for OPTIONS).
     if (endpoint.kind === 'Options') return sendOptions(p);
+    authorizeAdmin({ header: req.headers.authorization, operation: scopeNameOfV1(endpoint.kind) }, expectedToken, deps.store.meta, now());
     if (endpoint.kind === 'K2vDump') return serveDump(p, deps.store, endpoint.bucket);
     if (endpoint.kind === 'K2vRestore') return sendResult(p, { status: 200, json: await restore(deps.store, req, endpoint.bucket, endpoint.firstLine) });
     if (endpoint.kind === 'K2vSnapshot') return sendResult(p, await handleSnapshot(deps.store, parseJson(await readBody(req, ADMIN_BODY_LIMIT))));
@@ -148,7 +150,8 @@ export function createAdminHandler(deps: AdminDeps): AdminHandler {
   async function serveV2(p: Pending, path: string, query: string): Promise<void> {
     const req = p.req;
     const endpoint = routeAdminV2(req.method ?? '', path, query);
-    p.endpoint = endpoint.operation;
+    // Its own metric label, apart from the v1 endpoint of the same name (Garage labels v2 calls by path).
+    p.endpoint = v2EndpointName(endpoint.operation);
     authorizeAdmin({ header: req.headers.authorization, operation: endpoint.operation }, expectedToken, deps.store.meta, now());
     const body = endpoint.takesBody ? parseJson(await readBody(req, ADMIN_BODY_LIMIT)) : undefined;
     const json = JSON.stringify(await dispatchV2(v2ctx, endpoint, body), null, 2);
@@ -183,12 +186,17 @@ async function sendMetrics(p: Pending, metrics: MetricsSource | undefined): Prom
   respond(p, 200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text) }, text);
 }
 
-/** As Garage: OPTIONS on any path, once authenticated, lists the methods. */
+/**
+ * As Garage's admin API v2 (special.rs OptionsRequest): OPTIONS on any path, without a token,
+ * answers a CORS preflight with the methods and the headers a browser may send.
+ */
 function sendOptions(p: Pending): void {
-  respond(p, 204, {
-    Allow: 'OPTIONS, GET, POST',
-    'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
+  respond(p, 200, {
+    Allow: 'OPTIONS,GET,POST',
+    'Access-Control-Allow-Methods': 'OPTIONS,GET,POST',
+    'Access-Control-Allow-Headers': 'authorization,content-type',
     'Access-Control-Allow-Origin': '*',
+    'Content-Length': 0,
   });
 }
 

@@ -42,6 +42,8 @@ export interface ServerConfig {
   readonly mapSizeBytes: number;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
+  /** Origins of the web console besides the admin listener's own (a reverse proxy's). */
+  readonly consoleOrigins: readonly string[];
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -59,4 +61,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   mapSizeBytes: 64 * 1024 * 1024 * 1024,
   logLevel: 'info',
   logFormat: 'json',
+  consoleOrigins: [],
 };

@@ -121,6 +121,7 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     },
     logLevel: v.logLevel!,
     logFormat: v.logFormat!,
+    consoleOrigins: v.consoleOrigins ?? [],
   };
   return { config, settings: s, adminTokenFrom: admin?.from, metricsTokenFrom: metrics?.from, notices };
 }

@@ -8,7 +8,7 @@
  * meaning; the others live in our own section, `[k2v_server]`, where an unknown key is an error.
  */
 import { DEFAULT_CONNECTION_LIMITS } from './limits.js';
-import { bindAddress, boolean, byteSize, oneOf, text, wholeNumber, type ValueType } from './value-types.js';
+import { bindAddress, boolean, byteSize, oneOf, originList, text, wholeNumber, type ValueType } from './value-types.js';
 
 /** Our own section of the TOML file. */
 export const OWN_SECTION = 'k2v_server';
@@ -231,6 +231,15 @@ export const SETTINGS = {
     type: path,
     default: undefined,
     meaning: 'PEM private key of the admin listener; with `admin_tls_cert_file`',
+  }),
+  consoleOrigins: setting({
+    toml: `${OWN_SECTION}.console_origins`,
+    env: 'K2V_CONSOLE_ORIGINS',
+    flag: '--console-origins <origins>',
+    type: originList,
+    default: undefined,
+    meaning:
+      "more origins of the web console, beside the admin listener's own addresses (a console behind a reverse proxy: `https://k2v-admin.example.com`): the K2V listener answers their CORS requests on every bucket",
   }),
   logLevel: setting({
     toml: `${OWN_SECTION}.log_level`,

@@ -149,3 +149,38 @@ export function formatBytes(n: number): string {
   }
   return `${n}B`;
 }
+
+/** Why `s` is not a browser origin (`scheme://host[:port]`, http or https, as `URL.origin` writes it). */
+function originProblem(s: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return `${JSON.stringify(s)} is not an origin (expected scheme://host[:port])`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${JSON.stringify(s)}: an origin is http:// or https://`;
+  if (url.origin !== s) return `${JSON.stringify(s)} is not an origin as a browser sends it (expected ${JSON.stringify(url.origin)}: no path, no trailing slash, no default port)`;
+  return undefined;
+}
+
+/** Browser origins: a comma-separated list on the command line, an array of strings in the file. */
+export const originList: ValueType<readonly string[]> = {
+  doc: 'origins (`https://host[:port]`), comma-separated; an array of strings in the file',
+  fromText(s) {
+    return checkOrigins(s.split(',').map((o) => o.trim()).filter((o) => o !== ''));
+  },
+  fromToml(v) {
+    if (!Array.isArray(v) || !v.every((o) => typeof o === 'string')) throw new BadValue(`expected an array of strings, got ${describe(v)}`);
+    return checkOrigins(v as string[]);
+  },
+  toToml: (list) => `[${list.map((o) => JSON.stringify(o)).join(', ')}]`,
+  show: (list) => list.join(','),
+};
+
+function checkOrigins(list: readonly string[]): readonly string[] {
+  for (const o of list) {
+    const problem = originProblem(o);
+    if (problem !== undefined) throw new BadValue(problem);
+  }
+  return list;
+}

@@ -81,7 +81,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     throw err;
   }
   k2vBound = k2v;
-  consoleOrigins.set(consoleOriginList(admin, adminListener.tls));
+  consoleOrigins.set([...consoleOriginList(admin, adminListener.tls), ...config.consoleOrigins]);
   const consoleUrl = consoleDist === undefined ? undefined : consoleAddress(admin, adminListener.tls);
   log.info(
     {

@@ -91,12 +91,16 @@ describe('admin server: health, token, routing, bodies', () => {
     }
   });
 
-  it('answers OPTIONS with 204 once authenticated', async () => {
-    const r = await h.call('OPTIONS', '/v1/key');
-    assert.equal(r.status, 204);
-    assert.equal(r.headers.allow, 'OPTIONS, GET, POST');
-    assert.equal(r.headers['access-control-allow-origin'], '*');
-    assertError(await h.call('OPTIONS', '/v1/key', { auth: null }), 403, 'AccessDenied', '/v1/key');
+  it('answers OPTIONS (a CORS preflight) on any path without a token, as Garage v2', async () => {
+    for (const path of ['/v1/key', '/v2/ListKeys', '/anything']) {
+      const r = await h.call('OPTIONS', path, { auth: null });
+      assert.equal(r.status, 200, path);
+      assert.equal(r.headers.allow, 'OPTIONS,GET,POST');
+      assert.equal(r.headers['access-control-allow-methods'], 'OPTIONS,GET,POST');
+      assert.equal(r.headers['access-control-allow-headers'], 'authorization,content-type');
+      assert.equal(r.headers['access-control-allow-origin'], '*');
+    }
+    assertError(await h.call('GET', '/v1/key', { auth: null }), 403, 'AccessDenied', '/v1/key');
   });
 
   it('answers 400 InvalidRequest for bad JSON, empty bodies, invalid UTF-8 and non-objects', async () => {

@@ -292,3 +292,24 @@ describe('TLS files per listener (settings rows under [k2v_server])', () => {
     assert.equal(config.adminTls, undefined);
   });
 });
+
+describe('console_origins', () => {
+  test('an array in the file, a comma-separated list in the environment or a flag; the flag wins', () => {
+    const f = tmp.file('origins.toml', '[k2v_server]\nconsole_origins = ["https://k2v-admin.example.com", "http://10.0.0.5:8080"]\n');
+    assert.deepEqual(loadConfig({ flags: { config: f, dataDir: emptyDataDir }, env: {} }).config.consoleOrigins, ['https://k2v-admin.example.com', 'http://10.0.0.5:8080']);
+    assert.deepEqual(
+      loadConfig({ flags: { config: f, dataDir: emptyDataDir }, env: { K2V_CONSOLE_ORIGINS: 'https://a.example, https://b.example:4443' } }).config.consoleOrigins,
+      ['https://a.example', 'https://b.example:4443'],
+    );
+    assert.deepEqual(loadConfig({ flags: { config: f, dataDir: emptyDataDir, consoleOrigins: 'https://c.example' }, env: {} }).config.consoleOrigins, ['https://c.example']);
+    assert.deepEqual(loadConfig({ flags: { dataDir: emptyDataDir }, env: {} }).config.consoleOrigins, [], 'none by default');
+  });
+
+  test('anything but an origin as a browser sends it is refused, naming the key', () => {
+    for (const bad of ['https://a.example/', 'https://a.example/console', 'ftp://a.example', 'a.example', 'https://a.example:443']) {
+      refused(() => loadConfig({ flags: { dataDir: emptyDataDir }, env: { K2V_CONSOLE_ORIGINS: bad } }), /K2V_CONSOLE_ORIGINS/);
+    }
+    const f = tmp.file('origins-bad.toml', '[k2v_server]\nconsole_origins = "https://a.example"\n');
+    refused(() => loadConfig({ flags: { config: f, dataDir: emptyDataDir }, env: {} }), /console_origins.*array/);
+  });
+});

@@ -3,16 +3,15 @@
  * (no credentials, bad signature, unknown or deleted key, expired presigned URL, wrong region or
  * service, skewed date, no permission, owner-only, read-only key writing, write-only key reading,
  * another tenant's bucket) -> the exact status and code of contract sections 4 and 5, and no side
- * effect (client-visible dumps after each row, raw LMDB records after the whole matrix). Then the
- * admin API: every route but GET /health refuses a missing or wrong token with 403, changing nothing.
- *
- * LMDB only (test/support/e2e-on-postgres.ts LMDB_ONLY): it compares raw LMDB records before and after.
+ * effect (client-visible dumps after each row, raw store records after the whole matrix: LMDB's
+ * bytes or PostgreSQL's rows). Then the admin API: every route but GET /health refuses a missing
+ * or wrong token with 403, changing nothing. Runs on both engines (K2V_TEST_DB_ENGINE).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errorShapeProblems } from '../support-hostile/contract.js';
-import { httpDump, lmdbDump, type RawDump } from '../support-hostile/dump.js';
-import { exchange, type RawRequest, type RawResponse } from '../support-hostile/raw-http.js';
+import { httpDump, storeDump, type RawDump } from '../support-hostile/dump.js';
+import { exchange, header, type RawRequest, type RawResponse } from '../support-hostile/raw-http.js';
 import { adminRoutes, adminState, type AdminIds } from '../support-hostile/admin-routes.js';
 import { startHostileServer, type HostileServer } from '../support-hostile/server.js';
 import { getHeader, setHeader, sign, unsigned, type Creds, type SignOptions } from '../support-hostile/sign.js';
@@ -121,9 +120,7 @@ before(async () => {
 
   visibleA = await httpDump(hs, keys.rw, A, ['target']);
   visibleB = await httpDump(hs, keys.tenant, B, ['target']);
-  await hs.close();
-  rawBefore = await lmdbDump(hs.dataDir);
-  await hs.reopen();
+  rawBefore = await storeDump(hs);
 });
 
 after(async () => {
@@ -235,10 +232,8 @@ describe('K2V authorisation matrix: every endpoint x every refusal', () => {
     await assertUnchanged('controls');
   });
 
-  it('the raw LMDB records are byte-identical after the whole matrix', async () => {
-    await hs.close();
-    const rawAfter = await lmdbDump(hs.dataDir);
-    await hs.reopen();
+  it('the raw store records (LMDB bytes, PostgreSQL rows) are identical after the whole matrix', async () => {
+    const rawAfter = await storeDump(hs);
     assert.deepEqual(rawAfter, rawBefore);
   });
 
@@ -263,10 +258,18 @@ function adminIds(): AdminIds {
   };
 }
 
-describe('admin API: every route but GET /health needs the token', () => {
-  it('GET /health answers 200 without a token', async () => {
+describe('admin API: every route but GET /health and OPTIONS needs the token', () => {
+  it('GET /health answers 200 without a token, and so does OPTIONS (a CORS preflight), changing nothing', async () => {
+    const before = await adminState(hs, adminIds());
     const res = await hs.admin('GET', '/health', undefined, null);
     assert.equal(res.status, 200, res.body.toString());
+    for (const target of ['/v1/key', `/v1/bucket?id=${bucketA}`, '/v2/ListKeys', '/v2/DeleteKey?id=x']) {
+      const pre = await hs.admin('OPTIONS', target, undefined, null);
+      assert.equal(pre.status, 200, `OPTIONS ${target}: ${pre.body.toString()}`);
+      assert.equal(pre.body.length, 0);
+      assert.equal(header(pre, 'access-control-allow-origin'), '*');
+    }
+    assert.equal(await adminState(hs, adminIds()), before);
   });
 
   const tokens: [string, () => string | null][] = [

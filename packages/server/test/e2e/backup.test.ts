@@ -211,6 +211,15 @@ describe('k2v restore in parts (--part-items)', () => {
     const pks = ['log', 'mail/alice', 'mail/bob'];
     assert.deepEqual((await stored(ct, target.bucket, pks)).sort(), lines.slice(1, 9).map(key).sort());
 
+    // Blank lines (skipped) keep their numbers: one before the header, one in the second part.
+    const spaced = ['', ...lines.slice(0, 7), '', ...lines.slice(7)];
+    const badAt = spaced.findIndex((l) => l.includes('"state":[7,')) + 1;
+    const spacedFile = path.join(await tempDir('partblank'), 'blank.ndjson');
+    await writeFile(spacedFile, spaced.join('\n'));
+    const blank = await k2v(a, ['restore', spacedFile, '--bucket', target.bucket, '--part-items', '4']);
+    assert.equal(blank.code, 1);
+    assert.match(blank.stderr, new RegExp(`dump line ${badAt}: field state\\[\\]: expected an object; lines 1 to ${badAt - 2} were restored`));
+
     // A file cut short, restored in parts: the server finds no end line, at the file's line.
     const cut = path.join(await tempDir('partcut'), 'cut.ndjson');
     const good = (await dumpOf(a, ['--bucket', t.bucket])).toString('utf8').trimEnd().split('\n');

@@ -11,7 +11,9 @@ import { contentSecurityPolicy, createConsoleSite, findConsoleDist, hostOf, k2vO
 import { consoleOriginList } from '../../src/server/console-origins.js';
 import { useTestServer } from './harness.js';
 
-const ts = useTestServer();
+/** A console behind a reverse proxy: its origin is none of the admin listener's addresses. */
+const PROXIED = 'https://k2v-admin.example.com';
+const ts = useTestServer({ consoleOrigins: [PROXIED] });
 
 function get(url: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
@@ -112,10 +114,19 @@ describe("the K2V listener's CORS for the console", () => {
     assert.match(String(unsigned.headers['access-control-expose-headers']), /x-garage-causality-token/);
   });
 
+  it('an origin of console_origins (a console behind a reverse proxy) is answered as the console', async () => {
+    const r = await preflight(PROXIED);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], PROXIED);
+    const unsigned = await get(ts.k2vUrl, `/${ts.bucket}/pk?sort_key=a`, 'GET', { origin: PROXIED });
+    assert.equal(unsigned.status, 403, 'requests still need a signature');
+    assert.equal(unsigned.headers['access-control-allow-origin'], PROXIED);
+  });
+
   it('another origin, or the admin host on another port, is answered as before', async () => {
     const other = new URL(ts.adminUrl);
     other.port = String(Number(other.port) === 65535 ? 1 : Number(other.port) + 1);
-    for (const origin of ['http://evil.example', other.origin, ts.k2vUrl]) {
+    for (const origin of ['http://evil.example', other.origin, ts.k2vUrl, 'http://k2v-admin.example.com']) {
       const r = await preflight(origin);
       assert.equal(r.status, 400, `${origin}: the bucket has no CORS rule`);
       assert.equal(r.headers['access-control-allow-origin'], undefined);

@@ -121,6 +121,21 @@ describe('GET /metrics without a metrics token (open, as in Garage)', () => {
     assert.ok((value(after, 'api_admin_request_counter', { api_endpoint: 'CreateBucket' }) ?? 0) >= 1, 'the harness created a bucket');
   });
 
+  test('v1 and v2 admin calls of the same operation count under their own labels (ListKeys, /v2/ListKeys)', async () => {
+    const before = parseExposition((await scrape(ts)).text);
+    assert.equal((await ts.admin('GET', '/v1/key')).status, 200);
+    assert.equal((await ts.admin('GET', '/v2/ListKeys')).status, 200);
+    assert.equal((await ts.admin('GET', '/v2/ListKeys')).status, 200);
+    assert.equal((await ts.admin('GET', '/v2/GetKeyInfo?id=GK00000000000000000000dead')).status, 404);
+    const after = parseExposition((await scrape(ts)).text);
+    const delta = (labels: Record<string, string>, name = 'api_admin_request_counter'): number => (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+    assert.equal(delta({ api_endpoint: 'ListKeys' }), 1);
+    assert.equal(delta({ api_endpoint: '/v2/ListKeys' }), 2);
+    assert.equal(delta({ api_endpoint: '/v2/GetKeyInfo', status_code: '404' }, 'api_admin_error_counter'), 1);
+    assert.equal(delta({ api_endpoint: 'GetKeyInfo', status_code: '404' }, 'api_admin_error_counter'), 0);
+    assert.equal(delta({ api_endpoint: '/v2/ListKeys' }, 'api_admin_request_duration_count'), 2);
+  });
+
   test('long polls held', async () => {
     const pk = uniquePk('metrics-poll');
     await putItem(ts, pk, 'p', 'v0');

@@ -23,7 +23,6 @@ export interface AdminIds {
 export function adminRoutes(ids: AdminIds): { method: string; target: string; body?: unknown }[] {
   const { key, bucketA, bucketB } = ids;
   return [
-    { method: 'OPTIONS', target: '/v1/key' },
     { method: 'GET', target: '/v1/key' },
     { method: 'GET', target: `/v1/key?id=${key}&showSecretKey=true` },
     { method: 'GET', target: '/v1/key?search=GK' },

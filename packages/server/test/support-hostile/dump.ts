@@ -1,10 +1,12 @@
 /**
  * Two views of "the store did not change": what a client can read (ReadIndex, then an unlimited
- * ReadBatch with tombstones of every partition), and the raw bytes of every LMDB record, read
- * read-only from the data dir while the server is stopped.
+ * ReadBatch with tombstones of every partition), and the raw records of the store: on LMDB the
+ * bytes of every record, read read-only from the data dir while the server is stopped; on
+ * PostgreSQL every row of the store's tables, read while it runs.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'lmdb';
+import postgres from 'postgres';
 import { exchange, type RawResponse } from './raw-http.js';
 import { sign, type Creds } from './sign.js';
 import type { HostileServer } from './server.js';
@@ -42,7 +44,7 @@ export async function httpDump(hs: HostileServer, creds: Creds, bucket: string, 
 }
 
 export interface RawDump {
-  /** database name -> number of records */
+  /** 'k2v' (items and their counters) and 'meta' (metadata) -> number of records */
   readonly counts: Record<string, number>;
   /** SHA-256 over every (key, value) of every database, in key order. */
   readonly digest: string;
@@ -72,5 +74,52 @@ export async function lmdbDump(dataDir: string): Promise<RawDump> {
     return { counts, digest: hash.digest('hex') };
   } finally {
     await env.close();
+  }
+}
+
+/**
+ * The tables of a PostgreSQL store, by the group RawDump counts them in. Not compared: the rows
+ * of live servers' leases (renewed every few seconds) and the migrations' log.
+ */
+const PG_TABLES = {
+  k2v: ['k2v_item', 'k2v_counter', 'k2v_bucket_items', 'k2v_node'],
+  meta: ['k2v_access_key', 'k2v_used_key_id', 'k2v_bucket', 'k2v_bucket_gone', 'k2v_admin_token', 'k2v_used_admin_token_id', 'k2v_meta_version'],
+} as const;
+
+/** Every row of the store's tables (the server may run), in one snapshot. */
+export async function pgDump(url: string): Promise<RawDump> {
+  const sql = postgres(url, { max: 1, onnotice: () => undefined });
+  try {
+    return await sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+      const hash = createHash('sha256');
+      const counts: Record<string, number> = {};
+      for (const [group, tables] of Object.entries(PG_TABLES)) {
+        let n = 0;
+        for (const table of tables) {
+          const rows = await tx.unsafe<{ r: string }[]>(`SELECT to_jsonb(t)::text AS r FROM ${table} t ORDER BY r`);
+          for (const { r } of rows) hash.update(`${r}\n`);
+          hash.update(`|${table}|`);
+          n += rows.length;
+        }
+        counts[group] = n;
+      }
+      return { counts, digest: hash.digest('hex') };
+    });
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * The raw records of the server's store, whichever its engine. On LMDB the server is stopped
+ * for the read and started again on the same data dir (new ports).
+ */
+export async function storeDump(hs: HostileServer): Promise<RawDump> {
+  if (hs.config.dbEngine === 'postgres') return pgDump(hs.config.postgresUrl!);
+  await hs.close();
+  try {
+    return await lmdbDump(hs.dataDir);
+  } finally {
+    await hs.reopen();
   }
 }

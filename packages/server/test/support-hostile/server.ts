@@ -4,14 +4,12 @@
  * the server log a failure. Keys and buckets are created through the admin API.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import { tcpAddress, type RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
+import { newTestDatabase } from '../e2e/db-engine.js';
 import { exchange, type RawResponse } from './raw-http.js';
 import type { Creds } from './sign.js';
 
@@ -62,8 +60,10 @@ function memoryLogger(into: LogRecord[]) {
   return pino({ level: 'warn' }, sink);
 }
 
+/** A server on the engine under test (K2V_TEST_DB_ENGINE, e2e/db-engine.ts) unless `overrides` say. */
 export async function startHostileServer(overrides: Partial<ServerConfig> = {}): Promise<HostileServer> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'k2v-hostile-'));
+  const db = await newTestDatabase();
+  const dataDir = db.config.dataDir;
   const adminToken = randomBytes(16).toString('hex');
   const logs: LogRecord[] = [];
   const config: ServerConfig = {
@@ -72,6 +72,7 @@ export async function startHostileServer(overrides: Partial<ServerConfig> = {}):
     adminBind: '127.0.0.1:0',
     adminToken,
     mapSizeBytes: 4 * 1024 * 1024 * 1024,
+    ...db.config,
     ...overrides,
     dataDir,
   };
@@ -132,7 +133,7 @@ export async function startHostileServer(overrides: Partial<ServerConfig> = {}):
       try {
         await running.close();
       } finally {
-        await rm(dataDir, { recursive: true, force: true });
+        await db.remove();
       }
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The operation name a v1 endpoint is checked against in a created token's scope: its v2 name,
  * as Garage converts v1 calls to v2 requests (router_v2.rs from_v1). `Options` is in no scope:
- * any valid token may ask it.
+ * it needs no token at all (a CORS preflight).
  */
 import type { AdminEndpointKind } from '../router.js';
 import type { V2Operation } from './router-v2.js';
@@ -37,7 +37,6 @@ const V1_TO_V2: Readonly<Record<Scoped, V2Operation | typeof WHOLE_STORE>> = {
   K2vSnapshot: WHOLE_STORE,
 };
 
-/** undefined: no scope needed (Options). */
-export function scopeNameOfV1(kind: Exclude<AdminEndpointKind, 'Health' | 'Metrics'>): V2Operation | typeof WHOLE_STORE | undefined {
-  return kind === 'Options' ? undefined : V1_TO_V2[kind];
+export function scopeNameOfV1(kind: Scoped): V2Operation | typeof WHOLE_STORE {
+  return V1_TO_V2[kind];
 }

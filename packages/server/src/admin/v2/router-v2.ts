@@ -77,6 +77,14 @@ export interface V2Endpoint {
 
 const PREFIX = '/v2/';
 
+/**
+ * The `api_endpoint` label of a v2 call in the admin metrics: its path, as Garage labels v2
+ * calls, so it never counts together with the v1 endpoint of the same name (`ListKeys`).
+ */
+export function v2EndpointName(op: V2Operation): string {
+  return `${PREFIX}${op}`;
+}
+
 /** Paths this router answers for (OPTIONS stays with the v1 router, which takes any path). */
 export function isV2Request(method: string, path: string): boolean {
   return method !== 'OPTIONS' && path.startsWith(PREFIX);

@@ -70,12 +70,17 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
   let lineNo = 0;
   let header: string | undefined;
   let version = 0;
-  // Blank lines are skipped (as the server does) but keep their numbers.
+  // Blank lines are passed on as they are: the server skips them, and its line numbers stay the
+  // file's. The first part begins as the file does (blank lines before the header included).
+  let leading = '';
   while (header === undefined) {
     const r = await lines.next();
     if (r.done === true) throw new CliError('dump line 1: empty dump (no header line); nothing was restored');
     lineNo++;
-    if (r.value === '') continue;
+    if (r.value === '') {
+      leading += '\n';
+      continue;
+    }
     try {
       version = parseHeader(r.value).version;
     } catch (err) {
@@ -83,11 +88,14 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
       throw err;
     }
     header = r.value;
+    leading += header + '\n';
   }
   const file = zero();
   let ended = false;
-  for (;;) {
-    const firstLine = lineNo + 1;
+  for (let first = true; ; first = false) {
+    // The first part is numbered as a whole file would be; the others say where they begin.
+    const firstLine = first ? 2 : lineNo + 1;
+    const opening = first ? leading : header + '\n';
     let resolveMore!: (more: boolean) => void;
     let rejectMore!: (err: unknown) => void;
     const more = new Promise<boolean>((resolve, reject) => {
@@ -96,9 +104,8 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
     });
     // Awaited by the caller after the part's request; marked handled for the time in between.
     more.catch(() => undefined);
-    const headerLine = header;
     async function* body(): AsyncGenerator<string, void, undefined> {
-      let chunk = headerLine + '\n';
+      let chunk = opening;
       const part = zero();
       for (;;) {
         if (chunk.length >= CHUNK_CHARS) {
@@ -119,7 +126,10 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
           return;
         }
         lineNo++;
-        if (r.value === '') continue;
+        if (r.value === '') {
+          chunk += '\n';
+          continue;
+        }
         if (ended) throw fileError(lineNo, 'data after the end line', firstLine);
         const type = typeOf(r.value);
         const end = type === 'end' ? endRecord(r.value, version) : undefined;
@@ -139,6 +149,8 @@ export async function* restoreParts(input: NodeJS.ReadableStream, partItems: num
     const stream = Readable.from(body(), { objectMode: false });
     // A failure inside the body (a CliError above) ends the part's request; `more` reports it.
     stream.once('error', rejectMore);
+    // Destroyed before its end (the request given up): settles `more` if nothing else did.
+    stream.once('close', () => rejectMore(new CliError('the restore request ended before its part of the dump was sent')));
     yield { firstLine, body: stream, more };
     if (!(await more)) return;
   }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isV2Request, routeAdminV2, V2_OPERATIONS } from '../../../src/admin/v2/router-v2.js';
+import { isV2Request, routeAdminV2, V2_OPERATIONS, v2EndpointName } from '../../../src/admin/v2/router-v2.js';
 import { scopeNameOfV1 } from '../../../src/admin/v2/operation-names.js';
 import { K2vError } from '../../../src/k2v/errors.js';
 
@@ -57,6 +57,6 @@ describe('admin API v2 router', () => {
     assert.equal(scopeNameOfV1('BucketAllowKey'), 'AllowBucketKey');
     assert.equal(scopeNameOfV1('LocalUnaliasBucket'), 'RemoveBucketAlias');
     assert.equal(scopeNameOfV1('ListKeys'), 'ListKeys');
-    assert.equal(scopeNameOfV1('Options'), undefined);
+    assert.equal(v2EndpointName('ListKeys'), '/v2/ListKeys', 'a metric label of its own, apart from v1 ListKeys');
   });
 });
