@@ -83,8 +83,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   let wasDown = false;
   try {
     await migrate(sql);
-    const node = await claimNode(sql);
-    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs);
+    const node = await claimNode(conn, boundMs, logger);
+    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs, () => node.lost !== undefined);
     const subs = new Subscriptions((err, change) =>
       logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -98,6 +98,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
           // After an outage, fresh connections: those of the old ones may be stuck (renewablePool).
           if (wasDown) renewAll();
           wasDown = false;
+          // The node's lock went with its session if the database restarted: take it again now.
+          await node.reassert();
           await meta.reload();
           subs.resync();
         },
@@ -118,6 +120,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       onCommitted: (changes) => publishAll(subs, changes),
       observer: opts.observer,
       boundMs,
+      node,
     });
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
     logger.info({ nodeId: node.nodeId.toString(16) }, 'PostgreSQL store open');
@@ -136,7 +139,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       statementTimeoutMs: conn.statementTimeoutMs,
       watchdog: (store) =>
         new PgWatchdog({
-          healthy: () => store.healthy(),
+          // A lost node is not the connections' fault: nothing to rebuild.
+          healthy: () => store.healthy() || node.lost !== undefined,
           probe: () => probeWritable(conn),
           rebuild: renewAll,
           logger,

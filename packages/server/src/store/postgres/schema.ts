@@ -112,6 +112,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE k2v_bucket_gone (id text PRIMARY KEY);
     `,
   },
+  {
+    version: 4,
+    name: 'node owners',
+    sql: `
+      -- The random token of the process that claimed the node (pg-node.ts); every write
+      -- transaction of the node checks it under the row's lock, so only the last claimer writes.
+      ALTER TABLE k2v_node ADD COLUMN owner text;
+    `,
+  },
 ];
 
 /** Creates or migrates the schema; returns the version now in force. */
