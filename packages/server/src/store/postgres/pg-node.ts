@@ -82,9 +82,10 @@ class LockSession {
   }
 }
 
-export async function claimNode(conn: PgConnectionOptions, boundMs: number, logger: Logger): Promise<NodeClaim> {
+/** `conn`: the options of a connection to the current host (pg-hosts.ts), asked for each new session. */
+export async function claimNode(conn: () => PgConnectionOptions, boundMs: number, logger: Logger): Promise<NodeClaim> {
   const owner = randomBytes(16).toString('hex');
-  let session = new LockSession(conn);
+  let session = new LockSession(conn());
   let dbId: bigint | undefined;
   try {
     const s = session.sql;
@@ -125,7 +126,7 @@ export async function claimNode(conn: PgConnectionOptions, boundMs: number, logg
    */
   const retake = async (): Promise<void> => {
     session.end();
-    const next = new LockSession(conn);
+    const next = new LockSession(conn());
     session = next;
     const s = next.sql;
     const [got] = await next.run(s<{ ok: boolean }[]>`SELECT pg_try_advisory_lock(${nodeDb}) AS ok`, boundMs);
