@@ -79,7 +79,9 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>): Pro
       last = String(err);
     }
     if (Date.now() > deadline) {
-      const tails = procs.map((p, i) => `server ${i}:\n${p.stdout().split('\n').slice(-5).join('\n')}`).join('\n');
+      const tails = procs
+        .map((p, i) => `server ${i} (exit ${String(p.exitCode())}):\n${p.stdout().split('\n').slice(-5).join('\n')}\nstderr: ${p.stderr().slice(-2_000)}`)
+        .join('\n');
       assert.fail(`${what}: not within ${RECOVERY_MS} ms (${last})\n${tails}`);
     }
     await sleep(100);
