@@ -5,7 +5,7 @@
  * run pays one initdb instead of one per test file.
  *
  * Suites that test LMDB itself stay LMDB-only (LMDB_ONLY, each with its reason; the files say so
- * too). The PostgreSQL fault suites (crash-postgres.test.ts, pg-failover.test.ts) make their own
+ * too). The PostgreSQL fault suites (crash-postgres, pg-failover, pg-poll-kill) make their own
  * clusters and skip themselves on the LMDB pass, so they run once, here. Exit code: the test runner's, or 1 if the cluster could not be started.
  */
 import { spawn } from 'node:child_process';
