@@ -12,7 +12,9 @@
  * while PostgreSQL was down was a 503 (or had no answer: a killed server); never a 500 or any other
  * status. Both servers log no 500 and exit 0 on SIGTERM.
  *
- * Replay a run with K2V_CRASH_SEED=<seed printed in the diagnostics>.
+ * PostgreSQL-only: skipped on the LMDB pass of `npm test`, run by its PostgreSQL pass
+ * (test/support/e2e-on-postgres.ts), or by hand with K2V_TEST_DB_ENGINE=postgres; it makes its own
+ * cluster either way. Replay a run with K2V_CRASH_SEED=<seed printed in the diagnostics>.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +29,7 @@ import { startPgCluster, type PgCluster } from '../support/pg-cluster.js';
 import { Rng, seedFrom } from '../support/rng.js';
 import { createTenant, freePort, ServerProcess, sleep, type ServerProcessOptions } from '../support/server-process.js';
 import { SignedClient } from '../support/signed-client.js';
+import { TEST_DB_ENGINE } from './db-engine.js';
 
 const WRITERS = 6;
 const SERVER_KILLS = 3;
@@ -54,6 +57,7 @@ const internalErrors = (proc: ServerProcess): string[] => proc.logs().filter((e)
 
 test('two servers on PostgreSQL: no acknowledged write lost across K2V SIGKILLs and a PostgreSQL crash', {
   timeout: 180_000,
+  skip: TEST_DB_ENGINE === 'postgres' ? false : 'PostgreSQL only: run by the PostgreSQL pass (K2V_TEST_DB_ENGINE=postgres)',
 }, async (t) => {
   const seed = seedFrom('K2V_CRASH_SEED');
   const rng = new Rng(seed);

@@ -5,7 +5,8 @@
  * run pays one initdb instead of one per test file.
  *
  * Suites that test LMDB itself stay LMDB-only (LMDB_ONLY, each with its reason; the files say so
- * too). Exit code: the test runner's, or 1 if the cluster could not be started.
+ * too). The PostgreSQL fault suites (crash-postgres, pg-failover, pg-poll-kill) make their own
+ * clusters and skip themselves on the LMDB pass, so they run once, here. Exit code: the test runner's, or 1 if the cluster could not be started.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { startPgCluster } from './pg-cluster.js';
 
 /** e2e files that do not apply to PostgreSQL, and why. */
 export const LMDB_ONLY: Readonly<Record<string, string>> = {
-  'crash.test.js': 'SIGKILLs one server on its LMDB data dir (PostgreSQL crashes: the pg-ha crash tests)',
+  'crash.test.js': 'SIGKILLs one server on its LMDB data dir (on PostgreSQL: crash-postgres.test.ts, pg-failover.test.ts)',
   'crash-delete-range.test.js': "LMDB's DeleteBatch chunks of 10 000 items (on PostgreSQL a query is one transaction)",
   'disk-full.test.js': "LMDB's map size and a full disk under the data dir",
   'config.test.js': "the binary with --data-dir (LMDB's configuration)",

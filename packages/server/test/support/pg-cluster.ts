@@ -33,6 +33,8 @@ export interface PgCluster {
   /** `pg_ctl stop`: 'fast' (clean) or 'immediate' (as a crash: no checkpoint, recovery at start). */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   start(): Promise<void>;
+  /** `pg_ctl promote` (a standby becomes a primary), waiting until it accepts writes. */
+  promote(): Promise<void>;
   /** Stops the cluster (immediately) and removes its directory. */
   destroy(): Promise<void>;
   /** The server log so far (for failure messages). */
@@ -93,34 +95,69 @@ export interface PgClusterOptions {
   readonly conf?: readonly string[];
 }
 
-export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
+interface ClusterDirs {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly sockDir: string;
+  readonly logFile: string;
+  readonly port: number;
+}
+
+async function newDirs(): Promise<ClusterDirs> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'k2v-pg-'));
   await ownedByPostgres(root);
-  const dataDir = path.join(root, 'data');
   const sockDir = path.join(root, 'sock');
   await mkdir(sockDir);
   await ownedByPostgres(sockDir);
-  const logFile = path.join(root, 'server.log');
-  const port = await freePort();
-  let dbCount = 0;
+  return { root, dataDir: path.join(root, 'data'), sockDir, logFile: path.join(root, 'server.log'), port: await freePort() };
+}
+
+function baseConf(d: ClusterDirs): string[] {
+  return [
+    `port = ${d.port}`,
+    `listen_addresses = '127.0.0.1'`,
+    `unix_socket_directories = '${d.sockDir}'`,
+    'fsync = on',
+    'synchronous_commit = on',
+    'max_connections = 200',
+    'shared_buffers = 32MB',
+  ];
+}
+
+export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
+  const d = await newDirs();
   try {
     // --no-sync only skips initdb's own final flush of the template files; the server runs with fsync.
-    await pgRun('initdb', ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    const conf = [
-      `port = ${port}`,
-      `listen_addresses = '127.0.0.1'`,
-      `unix_socket_directories = '${sockDir}'`,
-      'fsync = on',
-      'synchronous_commit = on',
-      'max_connections = 200',
-      'shared_buffers = 32MB',
-      ...(opts.conf ?? []),
-    ];
-    await writeFile(path.join(dataDir, 'postgresql.auto.conf'), conf.join('\n') + '\n', { flag: 'a' });
+    await pgRun('initdb', ['-D', d.dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    await writeFile(path.join(d.dataDir, 'postgresql.auto.conf'), [...baseConf(d), ...(opts.conf ?? [])].join('\n') + '\n', { flag: 'a' });
   } catch (err) {
-    await rm(root, { recursive: true, force: true });
+    await rm(d.root, { recursive: true, force: true });
     throw err;
   }
+  return startCluster(d);
+}
+
+/**
+ * A streaming-replication standby of `primary` (`pg_basebackup -R -c fast`: it follows the primary with
+ * `primary_conninfo` naming it `name`, which the primary's `synchronous_standby_names` can list).
+ */
+export async function startStandby(primary: PgCluster, name = 'standby1'): Promise<PgCluster> {
+  const d = await newDirs();
+  try {
+    await pgRun('pg_basebackup', ['-D', d.dataDir, '-R', '-X', 'stream', '-c', 'fast', '-h', '127.0.0.1', '-p', String(primary.port), '-U', SUPERUSER]);
+    const conninfo = `host=127.0.0.1 port=${primary.port} user=${SUPERUSER} application_name=${name}`;
+    // Appended after the primary's lines that pg_basebackup copied, so these win.
+    await writeFile(path.join(d.dataDir, 'postgresql.auto.conf'), [...baseConf(d), `primary_conninfo = '${conninfo}'`].join('\n') + '\n', { flag: 'a' });
+  } catch (err) {
+    await rm(d.root, { recursive: true, force: true });
+    throw err;
+  }
+  return startCluster(d);
+}
+
+async function startCluster(d: ClusterDirs): Promise<PgCluster> {
+  const { root, dataDir, logFile, port } = d;
+  let dbCount = 0;
   const url = (database = 'postgres'): string => `postgres://${SUPERUSER}@127.0.0.1:${port}/${database}`;
   const cluster: PgCluster = {
     port,
@@ -129,6 +166,9 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     createDatabase: (name = `k2v_${process.pid}_${++dbCount}`) => createDatabaseAt(url(), name),
     async start() {
       await pgRun('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+    },
+    async promote() {
+      await pgRun('pg_ctl', ['-D', dataDir, '-w', '-t', '60', 'promote']);
     },
     async stop(mode = 'fast') {
       await pgRun('pg_ctl', ['-D', dataDir, '-m', mode, '-w', '-t', '60', 'stop']);

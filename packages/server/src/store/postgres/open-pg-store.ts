@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { Subscriptions } from '../subscriptions.js';
 import { connect, probeWritable, renewablePool, type PgConnectionOptions } from './pg-connection.js';
 import { guardDriverFaults } from './pg-driver-guard.js';
+import { hostList } from './pg-hosts.js';
 import { PgListener } from './pg-listener.js';
 import { PgMetadataStore } from './pg-metadata-store.js';
 import { claimNode } from './pg-node.js';
@@ -69,10 +70,14 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     lockTimeoutMs: opts.lockTimeoutMs ?? fromUrl.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
   const boundMs = conn.statementTimeoutMs + 1_000;
-  const pool = renewablePool(() => connect(conn));
+  // Every connection goes to the writable host of the URL, chosen by probing (pg-hosts.ts).
+  const hosts = hostList(opts.url, conn.statementTimeoutMs);
+  if (hosts.multi) await hosts.choose().catch((err: unknown) => Promise.reject(toStoreError(err, 'opening the PostgreSQL store')));
+  const connOf = (): PgConnectionOptions => ({ ...conn, url: hosts.current() });
+  const pool = renewablePool(() => connect(connOf()));
   const sql = pool.sql;
   // The metadata lease's own connection: renewals never queue behind requests on the pool.
-  const leasePool = renewablePool(() => connect({ ...conn, maxConnections: 1 }));
+  const leasePool = renewablePool(() => connect({ ...connOf(), maxConnections: 1 }));
   const leaseSql = leasePool.sql;
   const renewAll = (): void => {
     pool.renew();
@@ -83,8 +88,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   let wasDown = false;
   try {
     await migrate(sql);
-    const node = await claimNode(sql);
-    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs);
+    const node = await claimNode(connOf, boundMs, logger);
+    const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs, () => node.lost !== undefined);
     const subs = new Subscriptions((err, change) =>
       logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -98,6 +103,8 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
           // After an outage, fresh connections: those of the old ones may be stuck (renewablePool).
           if (wasDown) renewAll();
           wasDown = false;
+          // The node's lock went with its session if the database restarted: take it again now.
+          await node.reassert();
           await meta.reload();
           subs.resync();
         },
@@ -107,6 +114,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
         },
       },
       logger,
+      (reconnect) => (reconnect && hosts.multi ? hosts.choose() : Promise.resolve(hosts.current())),
     );
     await listener.start();
     meta.lease.start();
@@ -118,6 +126,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       onCommitted: (changes) => publishAll(subs, changes),
       observer: opts.observer,
       boundMs,
+      node,
     });
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
     logger.info({ nodeId: node.nodeId.toString(16) }, 'PostgreSQL store open');
@@ -136,8 +145,10 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
       statementTimeoutMs: conn.statementTimeoutMs,
       watchdog: (store) =>
         new PgWatchdog({
-          healthy: () => store.healthy(),
-          probe: () => probeWritable(conn),
+          // A lost node is not the connections' fault: nothing to rebuild.
+          healthy: () => store.healthy() || node.lost !== undefined,
+          // With several hosts, choosing probes them; the rebuilt connections go to the one chosen.
+          probe: () => (hosts.multi ? hosts.choose().then(() => true) : probeWritable(conn)),
           rebuild: renewAll,
           logger,
         }),

@@ -38,6 +38,8 @@ export class PgListener {
     private readonly opts: PgConnectionOptions,
     private readonly events: ListenerEvents,
     private readonly logger: Logger,
+    /** The URL to connect to: the first time the given one, on a reconnect the host chosen anew (pg-hosts.ts). */
+    private readonly urlFor: (reconnect: boolean) => Promise<string> = () => Promise.resolve(opts.url),
   ) {}
 
   get isLive(): boolean {
@@ -46,7 +48,7 @@ export class PgListener {
 
   /** Connects and LISTENs; rejects if the first attempt fails (the store does not open). */
   async start(): Promise<void> {
-    await this.connect();
+    await this.connect(await this.urlFor(false));
     this.heartbeat = setInterval(() => void this.check(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -58,8 +60,8 @@ export class PgListener {
     await this.sql?.end({ timeout: 1 }).catch(() => undefined);
   }
 
-  private async connect(): Promise<void> {
-    const sql = postgres(this.opts.url, {
+  private async connect(url: string): Promise<void> {
+    const sql = postgres(url, {
       max: 1,
       idle_timeout: null,
       max_lifetime: null,
@@ -123,7 +125,7 @@ export class PgListener {
       await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)).unref());
       if (this.closed) return;
       try {
-        await this.connect();
+        await this.connect(await this.urlFor(true));
         this.logger.info('PostgreSQL notification connection re-established');
         return;
       } catch (err) {

@@ -51,10 +51,12 @@ export class MetaLease {
     /** A renewal was refused: the server is behind and must reload. */
     private readonly behind: () => void,
     private readonly leaseMs = LEASE_MS,
+    /** Whether another process may have this node (then the lease row is not this server's). */
+    private readonly nodeLost: () => boolean = () => false,
   ) {}
 
   get valid(): boolean {
-    return performance.now() < this.until;
+    return performance.now() < this.until && !this.nodeLost();
   }
 
   start(): void {
@@ -87,7 +89,7 @@ export class MetaLease {
 
   private async renewOnce(): Promise<boolean> {
     // A closed server's row is gone: writing it again would make changes wait for it.
-    if (this.closed) return false;
+    if (this.closed || this.nodeLost()) return false;
     const applied = this.applied();
     const sentAt = performance.now();
     const me = nodeToDb(this.nodeId);

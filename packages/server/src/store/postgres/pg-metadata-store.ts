@@ -119,16 +119,26 @@ export class PgMetadataStore implements MetadataStore {
     leaseMs: number | undefined,
     /** The bound of one statement and of the wait for a connection (ms). */
     private readonly boundMs: number,
+    private readonly nodeLost: (() => boolean) | undefined,
   ) {
     this.db = new RecordsDb(loaded.records);
     this.inner = LmdbMetadataStore.load(this.db);
     this.version = loaded.version;
-    this.lease = new MetaLease(leaseSql, nodeId, () => this.version, () => this.refresh(undefined), leaseMs);
+    this.lease = new MetaLease(leaseSql, nodeId, () => this.version, () => this.refresh(undefined), leaseMs, nodeLost);
   }
 
   /** `leaseSql`: the lease's own connection; `nodeId`: this server's node; `boundMs`: a statement's bound. */
-  static async load(sql: Db, logger: Logger, leaseSql: Db, nodeId: bigint, boundMs: number, leaseMs?: number): Promise<PgMetadataStore> {
-    return new PgMetadataStore(sql, await loadRecords(sql, boundMs), logger, leaseSql, nodeId, leaseMs, boundMs);
+  static async load(
+    sql: Db,
+    logger: Logger,
+    leaseSql: Db,
+    nodeId: bigint,
+    boundMs: number,
+    leaseMs?: number,
+    /** Whether another process may have this node: its lease row is then no longer this server's. */
+    nodeLost?: () => boolean,
+  ): Promise<PgMetadataStore> {
+    return new PgMetadataStore(sql, await loadRecords(sql, boundMs), logger, leaseSql, nodeId, leaseMs, boundMs, nodeLost);
   }
 
   /** The notification connection is down: the cache may be stale. */
@@ -230,6 +240,8 @@ export class PgMetadataStore implements MetadataStore {
   }
 
   private async runUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
+    // Another process on this node shares its lease row: a change could not wait for it.
+    if (this.nodeLost?.() === true) throw new StoreError('Unavailable', 'this server no longer owns its node; restart it');
     let r: Reservation;
     try {
       // Bounded: an exhausted or stuck pool is a 503, never a hang of the metadata queue.

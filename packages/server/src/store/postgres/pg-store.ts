@@ -95,6 +95,7 @@ export class PgStore implements Store {
 
   read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
+    if (this.p.node.lost !== undefined) return Promise.reject(this.p.node.lost);
     let fnFailed = false;
     let fnError: unknown;
     const run = inTransaction(this.sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', this.boundMs, async (r) => {
@@ -161,7 +162,7 @@ export class PgStore implements Store {
    * call failed in the last 2 s.
    */
   healthy(): boolean {
-    return this.closing === undefined && this.p.listener.isLive && this.meta.lease.valid && Date.now() - this.lastFailure > 2_000;
+    return this.closing === undefined && this.p.node.lost === undefined && this.p.listener.isLive && this.meta.lease.valid && Date.now() - this.lastFailure > 2_000;
   }
 
   /**
@@ -251,6 +252,7 @@ export class PgStore implements Store {
   /** Runs a database operation: refused when closing, bounded in time, failures mapped. */
   private track<T>(what: string, op: () => Promise<T>): Promise<T> {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closing'));
+    if (this.p.node.lost !== undefined) return Promise.reject(this.p.node.lost);
     const run = (async () => {
       try {
         return await op();

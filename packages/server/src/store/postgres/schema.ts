@@ -122,6 +122,15 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO k2v_used_admin_token_id (id) SELECT id FROM k2v_admin_token;
     `,
   },
+  {
+    version: 5,
+    name: 'node owners',
+    sql: `
+      -- The random token of the process that claimed the node (pg-node.ts); every write
+      -- transaction of the node checks it under the row's lock, so only the last claimer writes.
+      ALTER TABLE k2v_node ADD COLUMN owner text;
+    `,
+  },
 ];
 
 /** Creates or migrates the schema; returns the version now in force. */

@@ -35,6 +35,7 @@ import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
 import type { Db } from './pg-connection.js';
 import { isRetryable, toStoreError } from './pg-errors.js';
+import type { NodeClaim } from './pg-node.js';
 import { reserve } from './pg-transaction.js';
 import { bucketBytes, nodeFromDb, nodeToDb, partOf, utf8 } from './pg-keys.js';
 import { changePayload, CHANGES_CHANNEL } from './pg-notify.js';
@@ -73,6 +74,8 @@ export interface WriterOptions {
   readonly observer?: StoreObserver | undefined;
   /** The bound of one statement, and of the wait for a connection (ms). */
   readonly boundMs: number;
+  /** This process's claim of the node (its owner token is checked in every transaction). */
+  readonly node: Pick<NodeClaim, 'owner' | 'lost' | 'markLost'>;
 }
 
 const MAX_ATTEMPTS = 4;
@@ -237,7 +240,7 @@ export class GroupWriter {
       // at once if the connection is lost (pg-transaction.ts).
       const begin = r.run(c`BEGIN`);
       open = true;
-      const own = r.run(c<{ last: bigint }[]>`SELECT last FROM k2v_node WHERE node_id = ${me} FOR UPDATE`);
+      const own = r.run(c<{ last: bigint; owner: string | null }[]>`SELECT last, owner FROM k2v_node WHERE node_id = ${me} FOR UPDATE`);
       const clocks = r.run(c<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`);
       const bucketIds = [...new Set(batch.map((x) => x.bucketId))].sort();
       const lockedBuckets = r.run(c`SELECT id FROM k2v_bucket WHERE id = ANY(${c.array(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`);
@@ -263,6 +266,11 @@ export class GroupWriter {
       const [, ownRows, clockRows, , goneRows, loadedRows, rangeRows] = await Promise.all([begin, own, clocks, lockedBuckets, goneBuckets, loaded, inRange]);
       const gone = new Set(goneRows.map((r) => r.id));
       if (ownRows.length !== 1) throw new StoreError('Unavailable', `this server's node row ${this.opts.nodeId.toString(16)} is missing`);
+      // Only the process that claimed the node last writes through it (pg-node.ts).
+      if (ownRows[0]!.owner !== this.opts.node.owner) {
+        this.opts.node.markLost('its row names another owner');
+        throw this.opts.node.lost!;
+      }
 
       for (const r of loadedRows) {
         const s = slots.get(slotId(r.part, r.sk));
