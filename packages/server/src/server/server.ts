@@ -19,9 +19,15 @@ import { createServerMetrics } from './metrics.js';
 import { openStore, storageOf } from './open-store.js';
 import { createSecureListener, type SecureListener } from './secure-server.js';
 import { StartupError } from './startup-error.js';
+import type { WorkerRole } from '../store/lmdb/open-lmdb-store.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
-export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+/** What a worker process of `k2v server --workers N` adds (src/server/workers/). */
+export interface ServerRole {
+  readonly worker?: WorkerRole;
+}
+
+export async function startServer(config: ServerConfig, logger?: Logger, role: ServerRole = {}): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
@@ -31,6 +37,7 @@ export async function startServer(config: ServerConfig, logger?: Logger): Promis
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
     observer: metrics.store,
+    ...(role.worker === undefined ? {} : { worker: role.worker }),
   });
   const limitsProblem = keyLimitsProblem(config.limits, store.keyLimits);
   if (limitsProblem !== undefined) {

@@ -1,0 +1,39 @@
+/**
+ * The messages between the primary of `k2v server --workers N` and its workers (node:cluster
+ * IPC). Changes travel as [bucketId, pk, sk] triples: one message per event turn of a worker
+ * carries every change that turn made durable.
+ */
+import type { ItemChange } from '../../store/store.js';
+
+/** The environment variables a worker is started with. */
+export const WORKER_SLOT_ENV = 'K2V_WORKER_SLOT';
+/** Set for the first start of slot 0 only: it prints the first run's credentials and the console line. */
+export const WORKER_FIRST_ENV = 'K2V_WORKER_FIRST';
+
+export type WorkerMessage =
+  | { readonly k2v: 'ready' }
+  | { readonly k2v: 'changes'; readonly c: readonly (readonly [string, string, string])[] };
+
+export function encodeChanges(changes: readonly ItemChange[]): WorkerMessage {
+  return { k2v: 'changes', c: changes.map((x) => [x.bucketId, x.pk, x.sk] as const) };
+}
+
+/** A message of ours (anything else on the channel is ignored); parsed at the IPC boundary. */
+export function parseMessage(m: unknown): WorkerMessage | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const kind = (m as { k2v?: unknown }).k2v;
+  if (kind === 'ready') return { k2v: 'ready' };
+  if (kind !== 'changes') return undefined;
+  const c = (m as { c?: unknown }).c;
+  if (!Array.isArray(c)) return undefined;
+  const triples: [string, string, string][] = [];
+  for (const t of c as unknown[]) {
+    if (!Array.isArray(t) || t.length !== 3 || !t.every((s) => typeof s === 'string')) return undefined;
+    triples.push([t[0] as string, t[1] as string, t[2] as string]);
+  }
+  return { k2v: 'changes', c: triples };
+}
+
+export function decodeChanges(m: Extract<WorkerMessage, { k2v: 'changes' }>): ItemChange[] {
+  return m.c.map(([bucketId, pk, sk]) => ({ bucketId, pk, sk }));
+}
