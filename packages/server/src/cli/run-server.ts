@@ -22,6 +22,7 @@ import type { SettingsInput } from '../config/resolve-settings.js';
 import { createFirstCredentials, firstCredentialsPending, prepareFirstRun, type AdminTokenOrigin } from '../server/first-run.js';
 import { startServer, type ServerRole } from '../server/server.js';
 import { acquireDirLock } from '../store/lmdb/dir-lock.js';
+import { attachClusterMetrics } from '../server/workers/cluster-metrics.js';
 import { ipcPeerLink } from '../server/workers/ipc-peer-link.js';
 import { runPrimary } from '../server/workers/primary.js';
 import { WORKER_FIRST_ENV, WORKER_SLOT_ENV, type WorkerMessage } from '../server/workers/worker-messages.js';
@@ -81,7 +82,7 @@ async function runWorker(loaded: LoadedConfig, slot: number): Promise<void> {
   const log = (await createLogger(loaded.config.logLevel, loaded.config.logFormat)).child({ worker: slot });
   const first = process.env[WORKER_FIRST_ENV] === '1';
   if (first) for (const n of loaded.notices) log[n.level](n.detail, n.msg);
-  const role: ServerRole = { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 } };
+  const role: ServerRole = { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 }, clusterMetrics: (m) => attachClusterMetrics(m) };
   await serve(loaded, log, role, first);
   const ready: WorkerMessage = { k2v: 'ready' };
   if (process.connected) process.send?.(ready);

@@ -15,7 +15,7 @@ import { healthCheck } from './health.js';
 import { createGuardedServer } from './http-guards.js';
 import { keyLimitsProblem } from './key-limits.js';
 import { formatBound, listen } from './listen.js';
-import { createServerMetrics } from './metrics.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openStore, storageOf } from './open-store.js';
 import { createSecureListener, type SecureListener } from './secure-server.js';
 import { StartupError } from './startup-error.js';
@@ -25,6 +25,8 @@ import type { BoundAddress, RunningServer } from './running-server.js';
 /** What a worker process of `k2v server --workers N` adds (src/server/workers/). */
 export interface ServerRole {
   readonly worker?: WorkerRole;
+  /** Makes `/metrics` show every worker's figures (workers/cluster-metrics.ts). */
+  readonly clusterMetrics?: (metrics: ServerMetrics) => void;
 }
 
 export async function startServer(config: ServerConfig, logger?: Logger, role: ServerRole = {}): Promise<RunningServer> {
@@ -32,6 +34,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, role: S
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
   const metrics = createServerMetrics();
+  role.clusterMetrics?.(metrics);
   const store = await openStore(storageOf(config), {
     tombstoneGcDelayMs: config.tombstoneGcDelayMs,
     maxValuesPerItem: config.limits.maxValuesPerItem,

@@ -12,6 +12,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { DirLock } from '../../store/lmdb/dir-lock.js';
+import { MetricsGatherer } from './cluster-metrics.js';
 import { parseMessage, WORKER_FIRST_ENV, WORKER_SLOT_ENV } from './worker-messages.js';
 
 /** A worker that dies is started again after this pause (a crash loop must not spin). */
@@ -28,6 +29,7 @@ export interface PrimaryOptions {
 export function runPrimary(opts: PrimaryOptions): Promise<number> {
   const { log } = opts;
   const slots = new Map<Worker, number>();
+  const gatherer = new MetricsGatherer();
   const ready = new Set<number>();
   let started = false;
   let stopping = false;
@@ -51,7 +53,9 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
         }
         return;
       }
-      for (const other of slots.keys()) if (other !== w && other.isConnected()) other.send(msg);
+      if (msg.k2v === 'metrics-req') gatherer.request(w, msg.id);
+      else if (msg.k2v === 'metrics-part') gatherer.part(msg.id, msg.json);
+      else if (msg.k2v === 'changes') for (const other of slots.keys()) if (other !== w && other.isConnected()) other.send(msg);
     });
     w.on('exit', (code, signal) => {
       slots.delete(w);

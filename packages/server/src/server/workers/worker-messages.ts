@@ -12,7 +12,13 @@ export const WORKER_FIRST_ENV = 'K2V_WORKER_FIRST';
 
 export type WorkerMessage =
   | { readonly k2v: 'ready' }
-  | { readonly k2v: 'changes'; readonly c: readonly (readonly [string, string, string])[] };
+  | { readonly k2v: 'changes'; readonly c: readonly (readonly [string, string, string])[] }
+  /** Worker -> primary: a `GET /metrics` to answer; primary -> worker: the summed text. */
+  | { readonly k2v: 'metrics-req'; readonly id: number }
+  | { readonly k2v: 'metrics-res'; readonly id: number; readonly text: string }
+  /** Primary -> every worker: its metrics, please; worker -> primary: prom-client JSON. */
+  | { readonly k2v: 'metrics-get'; readonly id: number }
+  | { readonly k2v: 'metrics-part'; readonly id: number; readonly json: object[] };
 
 export function encodeChanges(changes: readonly ItemChange[]): WorkerMessage {
   return { k2v: 'changes', c: changes.map((x) => [x.bucketId, x.pk, x.sk] as const) };
@@ -23,6 +29,16 @@ export function parseMessage(m: unknown): WorkerMessage | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
   const kind = (m as { k2v?: unknown }).k2v;
   if (kind === 'ready') return { k2v: 'ready' };
+  const id = (m as { id?: unknown }).id;
+  if (kind === 'metrics-req' || kind === 'metrics-get') return typeof id === 'number' ? { k2v: kind, id } : undefined;
+  if (kind === 'metrics-res') {
+    const text = (m as { text?: unknown }).text;
+    return typeof id === 'number' && typeof text === 'string' ? { k2v: kind, id, text } : undefined;
+  }
+  if (kind === 'metrics-part') {
+    const json = (m as { json?: unknown }).json;
+    return typeof id === 'number' && Array.isArray(json) ? { k2v: kind, id, json: json as object[] } : undefined;
+  }
   if (kind !== 'changes') return undefined;
   const c = (m as { c?: unknown }).c;
   if (!Array.isArray(c)) return undefined;
