@@ -2,7 +2,9 @@
  * K2V_TEST_WORKERS=N (N > 1): the e2e harness runs each test server as N worker processes over
  * one LMDB data dir (worker-cluster-main.ts), so any suite runs against `--workers N`. The
  * handle looks like startServer()'s RunningServer: addresses, close(), and `polls.size` read
- * from `/metrics` (every worker's polls, summed), refreshed in the background; `store` is not
+ * from `/metrics` (every worker's polls, summed), scraped continuously in the background (so a
+ * few milliseconds old: a suite that counts waiters right after others ended can see the old
+ * count); `store` is not
  * reachable from the test process (a suite that needs it runs with one process).
  */
 import { spawn } from 'node:child_process';
@@ -49,7 +51,7 @@ export async function startWorkerCluster(base: ServerConfig, workers: number): P
       } catch {
         // stopping or restarting: the next round tells
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setImmediate(r));
     }
   };
   const refreshing$ = refresh();
