@@ -44,6 +44,8 @@ export interface Options {
   readonly out: string | undefined;
   readonly dataRoot: string | undefined;
   readonly keep: boolean;
+  /** K2V server processes (`k2v server --workers N`). */
+  readonly workers: number;
 }
 
 const HELP = `npm run bench -- [flags]
@@ -70,6 +72,8 @@ const HELP = `npm run bench -- [flags]
   --out <file>            results file (default bench/results/<date>.md)
   --data-root <dir>       where temporary data dirs go (default the OS temp dir; must be a real disk)
   --keep                  keep the temporary data dirs
+  --workers <n>           K2V server processes (k2v server --workers; default 1); with n > 1
+                          the poll and wake-up figures are worker 0's only
 `;
 
 function num(v: string | undefined, dflt: number, what: string): number {
@@ -105,6 +109,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       out: { type: 'string' },
       'data-root': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      workers: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -148,5 +153,6 @@ export function parseOptions(argv: string[]): Options | undefined {
     out: values.out,
     dataRoot: values['data-root'],
     keep: values.keep === true,
+    workers: num(values.workers, 1, '--workers'),
   };
 }

@@ -20,6 +20,8 @@ export interface K2vTargetOptions {
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   readonly nodeFlags?: readonly string[];
   readonly mapSizeBytes?: number;
+  /** Server processes (`k2v server --workers N`); default 1. */
+  readonly workers?: number;
 }
 
 export class K2vTarget {
@@ -48,7 +50,7 @@ export class K2vTarget {
 
   static async start(o: K2vTargetOptions): Promise<K2vTarget> {
     const adminToken = randomBytes(16).toString('hex');
-    const cfg = { dataDir: o.dataDir, adminToken, mapSizeBytes: o.mapSizeBytes ?? 64 * 2 ** 30, logLevel: 'error' };
+    const cfg = { dataDir: o.dataDir, adminToken, mapSizeBytes: o.mapSizeBytes ?? 64 * 2 ** 30, logLevel: 'error', workers: o.workers ?? 1 };
     const child = track(
       fork(CHILD, [JSON.stringify(cfg)], { execArgv: ['--expose-gc', ...(o.nodeFlags ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
