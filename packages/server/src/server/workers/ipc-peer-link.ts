@@ -27,5 +27,10 @@ export function ipcPeerLink(proc: NodeJS.Process = process): PeerLink {
         if (msg?.k2v === 'changes') listener(decodeChanges(msg));
       });
     },
+    onPeerDied(listener) {
+      proc.on('message', (m: unknown) => {
+        if (parseMessage(m)?.k2v === 'peer-died') listener();
+      });
+    },
   };
 }

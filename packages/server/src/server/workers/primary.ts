@@ -72,6 +72,7 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
         return;
       }
       log.error({ slot, code, signal }, 'worker died: starting it again');
+      for (const other of slots.keys()) if (other.isConnected()) other.send({ k2v: 'peer-died' });
       setTimeout(() => {
         if (!stopping) fork(slot, false);
       }, RESTART_DELAY_MS);

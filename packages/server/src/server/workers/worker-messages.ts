@@ -12,6 +12,8 @@ export const WORKER_FIRST_ENV = 'K2V_WORKER_FIRST';
 
 export type WorkerMessage =
   | { readonly k2v: 'ready' }
+  /** Primary -> the surviving workers: a worker died (see store/lmdb/peer-processes.ts). */
+  | { readonly k2v: 'peer-died' }
   | { readonly k2v: 'changes'; readonly c: readonly (readonly [string, string, string])[] }
   /** Worker -> primary: a `GET /metrics` to answer; primary -> worker: the summed text. */
   | { readonly k2v: 'metrics-req'; readonly id: number }
@@ -28,7 +30,7 @@ export function encodeChanges(changes: readonly ItemChange[]): WorkerMessage {
 export function parseMessage(m: unknown): WorkerMessage | undefined {
   if (typeof m !== 'object' || m === null) return undefined;
   const kind = (m as { k2v?: unknown }).k2v;
-  if (kind === 'ready') return { k2v: 'ready' };
+  if (kind === 'ready' || kind === 'peer-died') return { k2v: kind };
   const id = (m as { id?: unknown }).id;
   if (kind === 'metrics-req' || kind === 'metrics-get') return typeof id === 'number' ? { k2v: kind, id } : undefined;
   if (kind === 'metrics-res') {

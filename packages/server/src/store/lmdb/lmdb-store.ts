@@ -113,6 +113,16 @@ export class LmdbStore implements Store {
       this.freshness.invalidate();
       for (const c of changes) this.subs.publish(c);
     });
+    this.peers?.onPeerDied(() => {
+      if (this.closing !== undefined) return;
+      try {
+        // Takes the write lock: LMDB repairs a dead owner's half-published commit (peer-processes.ts).
+        this.db.transactionSync(() => undefined);
+      } catch (err) {
+        this.logger.error({ err }, 'write lock check after a worker died failed');
+      }
+      this.freshness.invalidate();
+    });
     if (parts.runsGc) {
       this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
       this.gcTimer.unref();

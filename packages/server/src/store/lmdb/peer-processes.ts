@@ -10,6 +10,16 @@
  * the shared snapshot once per synchronous run (the flag is cleared by a microtask), before the
  * first read of a request's turn: whatever was committed before that turn began is then seen.
  * Snapshots held by `read(fn)` (their own reference) are not affected.
+ *
+ * A process SIGKILLed in the middle of a commit. LMDB writes the new meta page, then publishes
+ * the new transaction id in lock.mdb for readers, then releases the write lock. Killed between
+ * the first two steps, the commit is on disk but readers of the other processes keep starting
+ * from the previous transaction until the next writer takes the lock, finds its owner dead and
+ * repairs the published id. Such a write was never acknowledged (its process died before it could
+ * answer), but a read in that window would show it missing and a later read present. So as soon
+ * as the primary reports a dead worker, each survivor takes the write lock once (an empty write
+ * transaction), which makes LMDB repair the id. The window between the death and that repair
+ * remains (milliseconds; docs/operations.md).
  */
 import type { RootDatabase } from 'lmdb';
 import type { ItemChange } from '../store.js';
@@ -20,6 +30,8 @@ export interface PeerLink {
   send(changes: readonly ItemChange[]): void;
   /** Changes another process made durable. */
   onChanges(listener: (changes: readonly ItemChange[]) => void): void;
+  /** Another process died (it may have held LMDB's write lock: see below). */
+  onPeerDied(listener: () => void): void;
 }
 
 export class ReadFreshness {
