@@ -47,6 +47,8 @@ export interface Options {
   readonly baseline: string | undefined;
   readonly dataRoot: string | undefined;
   readonly keep: boolean;
+  /** K2V server processes (`k2v server --workers N`). */
+  readonly workers: number;
 }
 
 const HELP = `npm run bench -- [flags]
@@ -75,6 +77,8 @@ const HELP = `npm run bench -- [flags]
   --baseline <file>       results file to show ReadItem and InsertItem beside (default: the last in bench/results/)
   --data-root <dir>       where temporary data dirs go (default the OS temp dir; must be a real disk)
   --keep                  keep the temporary data dirs
+  --workers <n>           K2V server processes (k2v server --workers; default 1); with n > 1
+                          the poll and wake-up figures are worker 0's only
 `;
 
 function num(v: string | undefined, dflt: number, what: string): number {
@@ -112,6 +116,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       baseline: { type: 'string' },
       'data-root': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      workers: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -157,5 +162,6 @@ export function parseOptions(argv: string[]): Options | undefined {
     baseline: values.baseline,
     dataRoot: values['data-root'],
     keep: values.keep === true,
+    workers: num(values.workers, 1, '--workers'),
   };
 }

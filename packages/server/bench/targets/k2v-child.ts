@@ -14,8 +14,21 @@
  * - a V8 CPU profile of one workload (inspector Profiler, started and stopped around the measured
  *   run, so set-up and preloading stay out of it).
  *
+ * With `workers` > 1 (`npm run bench -- --workers N`), this process is the cluster primary of
+ * `k2v server --workers N` (server/workers/primary.ts) and each worker runs this file again as
+ * a server of its slot; the orchestrator's requests go to worker 0 (so `stats.waiters` and the
+ * commit times are worker 0's alone: meaningful figures are the throughput workloads').
+ *
  * Usage: node --expose-gc k2v-child.js '<json config>'  (fork with IPC)
  */
+import cluster, { type Worker } from 'node:cluster';
+import fs from 'node:fs';
+import { pino } from 'pino';
+import { attachClusterMetrics } from '../../src/server/workers/cluster-metrics.js';
+import { ipcPeerLink } from '../../src/server/workers/ipc-peer-link.js';
+import { runPrimary } from '../../src/server/workers/primary.js';
+import { WORKER_SLOT_ENV } from '../../src/server/workers/worker-messages.js';
+import { acquireDirLock } from '../../src/store/lmdb/dir-lock.js';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
@@ -31,6 +44,7 @@ interface ChildConfig {
   readonly logLevel: string;
   /** PostgreSQL instead of LMDB (bench/workloads/postgres.ts); several children may share it. */
   readonly postgresUrl?: string;
+  readonly workers?: number;
 }
 
 const BATCH = 5_000;
@@ -38,6 +52,9 @@ const IN_FLIGHT = 4;
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+  const workers = cfg.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) return relayToWorkers(cfg, workers);
+  const slot = cluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : undefined;
   const config: ServerConfig = {
     ...DEFAULT_CONFIG,
     dataDir: cfg.dataDir,
@@ -51,7 +68,11 @@ async function main(): Promise<void> {
     // transport caps meant for untrusted clients (README "Limits").
     connections: { ...DEFAULT_CONFIG.connections, maxConnections: 1_000_000, maxConnectionsPerIp: 0 },
   };
-  const server = await startServer(config);
+  const server = await startServer(
+    config,
+    undefined,
+    slot === undefined ? {} : { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 }, clusterMetrics: (m) => attachClusterMetrics(m) },
+  );
   const store = server.store;
   let commitTimes = new Map<string, bigint>();
   let profiler: Session | undefined;
@@ -154,6 +175,8 @@ async function main(): Promise<void> {
   }
 
   process.on('message', (msg: ChildRequest & { id: number }) => {
+    // Workers also hear the primary's own messages (change events, metrics).
+    if (typeof (msg as { op?: unknown }).op !== 'string') return;
     handle(msg).then(
       (result) => process.send?.({ id: msg.id, ok: true, result } satisfies ChildReply),
       (err: unknown) => process.send?.({ id: msg.id, ok: false, error: String((err as Error)?.stack ?? err) } satisfies ChildReply),
@@ -168,7 +191,39 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('disconnect', stop);
-  process.send?.({ ready: true, k2v: server.k2v, admin: server.admin, pid: process.pid });
+  process.send?.({ ready: true, k2v: server.k2v, admin: server.admin, pid: process.pid, slot });
+  // For the primary's 'every worker listens' (runPrimary).
+  if (slot !== undefined) process.send?.({ k2v: 'ready' });
+}
+
+/** The cluster primary: the orchestrator's requests go to worker 0, its answers come back. */
+async function relayToWorkers(cfg: ChildConfig, workers: number): Promise<void> {
+  fs.mkdirSync(cfg.dataDir, { recursive: true });
+  const lock = acquireDirLock(cfg.dataDir);
+  let first: Worker | undefined;
+  let firstReady: unknown;
+  let listening = 0;
+  const toFirst: unknown[] = [];
+  cluster.on('message', (w, m: { ready?: boolean; slot?: number; id?: number; k2v?: string }) => {
+    if (m.ready === true) {
+      if (m.slot === 0) {
+        first = w;
+        firstReady = m;
+        for (const q of toFirst.splice(0)) w.send(q as object);
+      }
+      // Ready for the orchestrator once every worker listens.
+      if (++listening === workers) process.send?.(firstReady);
+    } else if (w === first && typeof m.id === 'number' && m.k2v === undefined) {
+      process.send?.(m);
+    }
+  });
+  process.on('message', (m: unknown) => {
+    if (first === undefined) toFirst.push(m);
+    else first.send(m as object);
+  });
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  const code = await runPrimary({ workers, lock, log: pino({ level: cfg.logLevel }).child({ worker: 'primary' }), announce: false });
+  process.exit(code);
 }
 
 function post(session: Session, method: string, params?: object): Promise<unknown> {

@@ -22,6 +22,8 @@ export interface K2vTargetOptions {
   readonly mapSizeBytes?: number;
   /** `--db-engine postgres` on this database instead of LMDB in `dataDir`. */
   readonly postgresUrl?: string;
+  /** Server processes (`k2v server --workers N`); default 1. */
+  readonly workers?: number;
 }
 
 export class K2vTarget {
@@ -50,7 +52,7 @@ export class K2vTarget {
 
   static async start(o: K2vTargetOptions): Promise<K2vTarget> {
     const adminToken = randomBytes(16).toString('hex');
-    const cfg = { dataDir: o.dataDir, adminToken, mapSizeBytes: o.mapSizeBytes ?? 64 * 2 ** 30, logLevel: 'error', postgresUrl: o.postgresUrl };
+    const cfg = { dataDir: o.dataDir, adminToken, mapSizeBytes: o.mapSizeBytes ?? 64 * 2 ** 30, logLevel: 'error', postgresUrl: o.postgresUrl, workers: o.workers ?? 1 };
     const child = track(
       fork(CHILD, [JSON.stringify(cfg)], { execArgv: ['--expose-gc', ...(o.nodeFlags ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );

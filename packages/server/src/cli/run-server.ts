@@ -4,7 +4,13 @@
  *
  * stdout carries the log (JSON lines); stderr carries what is meant for the person at the
  * terminal: one-line errors, and the first run's credentials, printed once and never logged.
+ *
+ * With `--workers N` (N > 1, LMDB) this process becomes the cluster primary
+ * (server/workers/primary.ts) and each worker runs this same command again: a worker (told by
+ * K2V_WORKER_SLOT) serves like a single server on its own node of the store, and its log lines
+ * carry `worker: <slot>` (the primary's `worker: "primary"`).
  */
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.js';
@@ -14,7 +20,12 @@ import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { renderConfig } from '../config/render-config.js';
 import type { SettingsInput } from '../config/resolve-settings.js';
 import { createFirstCredentials, firstCredentialsPending, prepareFirstRun, type AdminTokenOrigin } from '../server/first-run.js';
-import { startServer } from '../server/server.js';
+import { startServer, type ServerRole } from '../server/server.js';
+import { acquireDirLock } from '../store/lmdb/dir-lock.js';
+import { attachClusterMetrics } from '../server/workers/cluster-metrics.js';
+import { ipcPeerLink } from '../server/workers/ipc-peer-link.js';
+import { runPrimary } from '../server/workers/primary.js';
+import { WORKER_FIRST_ENV, WORKER_SLOT_ENV, type WorkerMessage } from '../server/workers/worker-messages.js';
 import type { RunningServer } from '../server/running-server.js';
 import { createLogger } from './logger.js';
 
@@ -38,24 +49,69 @@ export function checkConfig(input: SettingsInput): void {
 
 export async function runServer(input: SettingsInput): Promise<void> {
   const loaded = load(input);
-  const log = await createLogger(loaded.config.logLevel, loaded.config.logFormat);
-  for (const n of loaded.notices) log[n.level](n.detail, n.msg);
+  const slotText = cluster.isWorker ? process.env[WORKER_SLOT_ENV] : undefined;
+  if (slotText !== undefined) return runWorker(loaded, Number(slotText));
+  const base = await createLogger(loaded.config.logLevel, loaded.config.logFormat);
+  if (loaded.config.workers > 1) return startPrimary(loaded, base.child({ worker: 'primary' }));
+  for (const n of loaded.notices) base[n.level](n.detail, n.msg);
+  await serve(loaded, base, {}, true);
+}
 
+/** `--workers N`: this process holds the lock and runs the workers; exits when they are stopped. */
+async function startPrimary(loaded: LoadedConfig, log: Logger): Promise<void> {
+  const { config } = loaded;
+  if (config.dbEngine !== 'lmdb') {
+    fail(new Error('--workers (K2V_WORKERS, workers) is for the LMDB engine; over PostgreSQL run several servers instead (docs/postgres.md)'));
+  }
+  for (const n of loaded.notices) log[n.level](n.detail, n.msg);
+  let lock;
+  try {
+    // Before the workers start: they read the generated admin token from the data dir.
+    prepareFirstRun(config);
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    lock = acquireDirLock(config.dataDir);
+  } catch (err) {
+    fail(err);
+  }
+  log.info({ workers: config.workers, dataDir: config.dataDir }, 'starting worker processes');
+  const code = await runPrimary({ workers: config.workers, lock, log, announce: true });
+  process.exit(code);
+}
+
+async function runWorker(loaded: LoadedConfig, slot: number): Promise<void> {
+  const log = (await createLogger(loaded.config.logLevel, loaded.config.logFormat)).child({ worker: slot });
+  const first = process.env[WORKER_FIRST_ENV] === '1';
+  if (first) for (const n of loaded.notices) log[n.level](n.detail, n.msg);
+  const role: ServerRole = { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 }, clusterMetrics: (m) => attachClusterMetrics(m) };
+  await serve(loaded, log, role, first);
+  const ready: WorkerMessage = { k2v: 'ready' };
+  if (process.connected) process.send?.(ready);
+}
+
+/** Starts one server (the only one, or one worker); `announce`: the first run's set-up and lines. */
+async function serve(loaded: LoadedConfig, log: Logger, role: ServerRole, announce: boolean): Promise<void> {
   let config = loaded.config;
   let tokenFrom: AdminTokenOrigin = loaded.adminTokenFrom;
   let started: Promise<RunningServer>;
   try {
-    const generated = prepareFirstRun(config);
+    const generated = role.worker === undefined ? prepareFirstRun(config) : undefined;
     if (generated !== undefined) {
       config = { ...config, adminToken: generated };
       tokenFrom = 'first run';
     }
-    started = startServer(config, log);
+    started = startServer(config, log, role);
   } catch (err) {
     fail(err);
   }
   // Before the server listens: a signal during start-up still stops it cleanly.
-  stopOnSignals(started, log);
+  const stop = stopOnSignals(started, log, role.worker === undefined);
+  if (role.worker !== undefined) {
+    // The primary is gone (SIGKILL, crash): nobody relays changes or restarts us; stop serving.
+    process.on('disconnect', () => {
+      log.error('the primary process is gone: stopping this worker');
+      stop('disconnect');
+    });
+  }
   let server: RunningServer;
   try {
     server = await started;
@@ -63,6 +119,7 @@ export async function runServer(input: SettingsInput): Promise<void> {
     // Start-up failures (port in use, data dir locked, bad address) are one clear line, exit 1.
     fail(err);
   }
+  if (!announce) return;
   if (config.adminToken === undefined) {
     log.warn('no admin token (admin_token, --admin-token or K2V_ADMIN_TOKEN): the admin API answers 403 to everything but /health');
   } else if (tokenFrom === 'data dir') {
@@ -96,10 +153,15 @@ async function firstRunCredentials(server: RunningServer, config: ServerConfig, 
   return file;
 }
 
-function stopOnSignals(started: Promise<RunningServer>, log: Logger): void {
+/**
+ * `forceOnSecond`: a second signal exits at once. Not for a worker: a Ctrl-C reaches it from the
+ * terminal and again from the primary, and it is stopped, not hurried.
+ */
+function stopOnSignals(started: Promise<RunningServer>, log: Logger, forceOnSecond: boolean): (why: string) => void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
+      if (!forceOnSecond) return;
       log.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
     }
@@ -115,4 +177,5 @@ function stopOnSignals(started: Promise<RunningServer>, log: Logger): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  return stop;
 }

@@ -40,6 +40,8 @@ export interface ServerConfig {
   readonly connections: ConnectionLimits;
   /** LMDB map size in bytes (the file can grow up to it). */
   readonly mapSizeBytes: number;
+  /** Server processes (node:cluster workers) over the LMDB data dir; 1: this process serves. */
+  readonly workers: number;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
   /** Origins of the web console besides the admin listener's own (a reverse proxy's). */
@@ -59,6 +61,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   limits: DEFAULT_LIMITS,
   connections: DEFAULT_CONNECTION_LIMITS,
   mapSizeBytes: 64 * 1024 * 1024 * 1024,
+  workers: 1,
   logLevel: 'info',
   logFormat: 'json',
   consoleOrigins: [],

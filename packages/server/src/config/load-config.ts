@@ -114,6 +114,7 @@ export function loadConfig(input: SettingsInput): LoadedConfig {
     region: v.region!,
     tombstoneGcDelayMs: v.tombstoneGcDelay! * 1000,
     mapSizeBytes: v.mapSize!,
+    workers: v.workers!,
     connections: {
       ...DEFAULT_CONFIG.connections,
       maxConnections: v.maxConnections!,

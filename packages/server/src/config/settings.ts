@@ -8,7 +8,8 @@
  * meaning; the others live in our own section, `[k2v_server]`, where an unknown key is an error.
  */
 import { DEFAULT_CONNECTION_LIMITS } from './limits.js';
-import { bindAddress, boolean, byteSize, oneOf, originList, text, wholeNumber, type ValueType } from './value-types.js';
+import os from 'node:os';
+import { bindAddress, boolean, byteSize, oneOf, originList, processCount, text, wholeNumber, type ValueType } from './value-types.js';
 
 /** Our own section of the TOML file. */
 export const OWN_SECTION = 'k2v_server';
@@ -183,6 +184,14 @@ export const SETTINGS = {
     type: wholeNumber(0, ' seconds'),
     default: 86_400,
     meaning: 'items that stayed tombstone-only this long are removed',
+  }),
+  workers: setting({
+    toml: `${OWN_SECTION}.workers`,
+    env: 'K2V_WORKERS',
+    flag: '--workers <n>',
+    type: processCount(() => os.availableParallelism()),
+    default: 1,
+    meaning: 'server processes over the one LMDB data dir (each its own node; docs/operations.md "Several worker processes"); not with `postgres`',
   }),
   maxConnections: setting({
     toml: `${OWN_SECTION}.max_connections`,

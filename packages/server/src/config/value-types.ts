@@ -70,6 +70,19 @@ export function wholeNumber(min: number, unit = ''): ValueType<number> {
   };
 }
 
+/** A number of processes, or `auto`: as many as the machine has CPUs (resolved when loaded). */
+export function processCount(cpus: () => number): ValueType<number> {
+  const whole = wholeNumber(1);
+  const auto = (s: unknown): number | undefined => (s === 'auto' ? Math.max(1, cpus()) : undefined);
+  return {
+    doc: `${whole.doc}, or \`auto\` (one per CPU)`,
+    fromText: (s) => auto(s) ?? whole.fromText(s),
+    fromToml: (v) => auto(v) ?? whole.fromToml(v),
+    toToml: whole.toToml,
+    show: whole.show,
+  };
+}
+
 export function oneOf<const T extends string>(values: readonly T[], refuse: Readonly<Record<string, string>> = {}): ValueType<T> {
   return stringValue(values.map((v) => `\`${v}\``).join(', '), (s): T => {
     if ((values as readonly string[]).includes(s)) return s as T;

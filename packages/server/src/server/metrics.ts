@@ -7,9 +7,14 @@
  * with the endpoint's name; as in Garage, only requests that were routed to an endpoint count.
  * Then what Garage cannot show: commits, writes waiting, long polls held, open connections, the
  * store's size, and the process (prom-client's default metrics, once per process).
+ *
+ * With `--workers N`, each worker has its own figures; `GET /metrics`, whichever worker answers
+ * it, gathers every worker's through the primary (server/workers/cluster-metrics.ts) and shows
+ * their sums (prom-client's AggregatorRegistry), except the store's sizes, which are one
+ * environment's (the largest any worker reports).
  */
 import type { Server } from 'node:net';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ResponseObserver } from '../http/respond.js';
 import type { StoreObserver, StoreSize } from '../store/store-metrics.js';
 
@@ -32,8 +37,17 @@ export interface ServerMetrics {
   /** Long polls held, read when metrics are read. */
   trackPolls(size: () => number): void;
   readonly contentType: string;
-  /** The text exposition of every metric, the process's included. */
+  /** The text exposition of every metric, the process's included (every worker's, with workers). */
   render(): Promise<string>;
+  /** This process's metrics, as prom-client's JSON (what a worker hands the primary). */
+  json(): Promise<object[]>;
+  /** With workers: `render()` shows what `gather` returns (every worker's metrics, summed). */
+  gatherWith(gather: () => Promise<string>): void;
+}
+
+/** The text exposition of several processes' metrics (ServerMetrics.json()), summed. */
+export function aggregateMetrics(parts: readonly object[][]): Promise<string> {
+  return AggregatorRegistry.aggregate(parts as object[][] as unknown as object[]).metrics();
 }
 
 let processRegistry: Registry | undefined;
@@ -86,6 +100,7 @@ export function createServerMetrics(): ServerMetrics {
       name,
       help,
       registers: [registry],
+      aggregator: 'max',
       collect() {
         const v = probe === undefined ? undefined : pick(probe());
         if (v === undefined) this.reset();
@@ -117,6 +132,7 @@ export function createServerMetrics(): ServerMetrics {
     },
   });
 
+  let gather: (() => Promise<string>) | undefined;
   return {
     k2v,
     admin,
@@ -140,7 +156,14 @@ export function createServerMetrics(): ServerMetrics {
     },
     contentType: registry.contentType,
     async render() {
+      if (gather !== undefined) return gather();
       return (await registry.metrics()) + (await processMetrics().metrics());
+    },
+    async json() {
+      return [...(await registry.getMetricsAsJSON()), ...(await processMetrics().getMetricsAsJSON())];
+    },
+    gatherWith(g) {
+      gather = g;
     },
   };
 }

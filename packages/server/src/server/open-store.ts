@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.js';
-import { openLmdbStore } from '../store/lmdb/open-lmdb-store.js';
+import { openLmdbStore, type WorkerRole } from '../store/lmdb/open-lmdb-store.js';
 import { openPgStore } from '../store/postgres/open-pg-store.js';
 import type { StoreObserver } from '../store/store-metrics.js';
 import type { Store } from '../store/store.js';
@@ -28,6 +28,8 @@ export interface StoreOptions {
   readonly logger: Logger;
   /** Commit and size figures for /metrics (PostgreSQL reports commits only, LMDB both). */
   readonly observer?: StoreObserver;
+  /** One of several worker processes (`--workers N`, LMDB only). */
+  readonly worker?: WorkerRole;
 }
 
 export function openStore(storage: StorageConfig, opts: StoreOptions): Promise<Store> {

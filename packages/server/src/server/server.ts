@@ -15,22 +15,32 @@ import { healthCheck } from './health.js';
 import { createGuardedServer } from './http-guards.js';
 import { keyLimitsProblem } from './key-limits.js';
 import { formatBound, listen } from './listen.js';
-import { createServerMetrics } from './metrics.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { openStore, storageOf } from './open-store.js';
 import { createSecureListener, type SecureListener } from './secure-server.js';
 import { StartupError } from './startup-error.js';
+import type { WorkerRole } from '../store/lmdb/open-lmdb-store.js';
 import type { BoundAddress, RunningServer } from './running-server.js';
 
-export async function startServer(config: ServerConfig, logger?: Logger): Promise<RunningServer> {
+/** What a worker process of `k2v server --workers N` adds (src/server/workers/). */
+export interface ServerRole {
+  readonly worker?: WorkerRole;
+  /** Makes `/metrics` show every worker's figures (workers/cluster-metrics.ts). */
+  readonly clusterMetrics?: (metrics: ServerMetrics) => void;
+}
+
+export async function startServer(config: ServerConfig, logger?: Logger, role: ServerRole = {}): Promise<RunningServer> {
   const log = logger ?? pino({ level: config.logLevel });
   const k2vBind = parseBindAddress(config.k2vBind, 'K2V');
   const adminBind = parseBindAddress(config.adminBind, 'admin');
   const metrics = createServerMetrics();
+  role.clusterMetrics?.(metrics);
   const store = await openStore(storageOf(config), {
     tombstoneGcDelayMs: config.tombstoneGcDelayMs,
     maxValuesPerItem: config.limits.maxValuesPerItem,
     logger: log,
     observer: metrics.store,
+    ...(role.worker === undefined ? {} : { worker: role.worker }),
   });
   const limitsProblem = keyLimitsProblem(config.limits, store.keyLimits);
   if (limitsProblem !== undefined) {

@@ -32,6 +32,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config/config.js';
 import { tcpAddress, type RunningServer } from '../../src/server/running-server.js';
 import { startServer } from '../../src/server/server.js';
 import { newTestDatabase } from './db-engine.js';
+import { startWorkerCluster, testWorkers } from '../support/worker-cluster.js';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -323,7 +324,10 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     ...overrides,
     ...db.config,
   };
-  let server = await startServer(config);
+  // K2V_TEST_WORKERS=N: N worker processes over the data dir (test/support/worker-cluster.ts).
+  const workers = config.dbEngine === 'lmdb' ? testWorkers() : 1;
+  const start = (): Promise<RunningServer> => (workers > 1 ? startWorkerCluster(config, workers) : startServer(config));
+  let server = await start();
   let stopped = false;
   const urls = (s: RunningServer) => ({
     k2vUrl: `http://${tcpAddress(s.k2v).host}:${tcpAddress(s.k2v).port}`,
@@ -408,7 +412,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
       },
       async restart() {
         await server.close();
-        server = await startServer(config);
+        server = await start();
         ts.server = server;
         Object.assign(ts, urls(server));
       },

@@ -21,6 +21,8 @@ export const LMDB_ONLY: Readonly<Record<string, string>> = {
   'disk-full.test.js': "LMDB's map size and a full disk under the data dir",
   'config.test.js': "the binary with --data-dir (LMDB's configuration)",
   'first-run.test.js': 'the first run creates credentials only on a new LMDB store (never on a shared PostgreSQL one)',
+  'crash-workers.test.js': 'SIGKILLs the workers and the primary of --workers 2 on an LMDB data dir',
+  'workers.test.js': '--workers N runs several processes over one LMDB data dir (refused with PostgreSQL)',
   'slow-clients.test.js': 'connection limits of the HTTP layer, independent of the store (spawns LMDB servers)',
 };
 

@@ -18,7 +18,8 @@ import { StoreError } from '../errors.js';
 import { decodeItem, encodedItemSize, ItemEncoder, type StoredItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
 import { WritePlan } from '../write-plan.js';
-import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, LAST_KEY, partitionPrefix } from './keys.js';
+import { bucketBytes, bucketCountKey, counterKey, gcKey, itemKey, partitionPrefix } from './keys.js';
+import { writerClocks } from './node-identity.js';
 import { decodeCounts, decodeU64, encodeCounts, encodeU64 } from './values.js';
 import type { WriterState } from './writer-state.js';
 
@@ -51,7 +52,7 @@ export function applyWrites(
   const bucket = bucketOf(bucketId);
   const prefixes = new Map<string, Buffer>();
   const plan = new WritePlan<ItemRef>(
-    { nodeId, writerClocks: new Map([[nodeId, w.last]]), nowMs: w.now(), maxValuesPerItem: w.maxValuesPerItem },
+    { nodeId, writerClocks: clocksFor(w, writes), nowMs: w.now(), maxValuesPerItem: w.maxValuesPerItem },
     (pk, sk) => {
       let prefix = prefixes.get(pk);
       if (prefix === undefined) {
@@ -92,8 +93,8 @@ export function applyWrites(
     const cur = p.cur!;
     const key = p.ref.key;
     db.putSync(key, encoder.encode(p.pk, p.sk, cur));
-    if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(tombstonedAt(p.old, nodeId), key));
-    if (isTombstoneOnly(cur)) void db.put(gcKey(tombstonedAt(cur, nodeId), key), bucket);
+    if (p.old !== undefined && isTombstoneOnly(p.old)) void db.remove(gcKey(tombstonedAt(p.old), key));
+    if (isTombstoneOnly(cur)) void db.put(gcKey(tombstonedAt(cur), key), bucket);
     changes[i] = { bucketId, pk: p.pk, sk: p.sk };
   }
   for (const { key, pk } of counters) {
@@ -107,26 +108,44 @@ export function applyWrites(
   if (created > 0) addBucketItems(w, bucket, created);
   if (last !== w.last) {
     w.last = last;
-    void db.put(LAST_KEY, encodeU64(last));
+    void db.put(w.lastKey, encodeU64(last));
   }
   return changes;
 }
 
 /**
- * When a tombstone-only item became one, for its GC record: this node's timestamp of the item
- * (the write that made it so). An item this node never wrote (only a restore creates one) has
- * none: the largest timestamp of any node stands for it, so that a restored tombstone waits for
- * the GC delay like any other instead of being collected at once as if written at time 0.
+ * When a tombstone-only item became one, for its GC record: the largest timestamp any node gave
+ * the item (the write that made it so, or a later one). It depends on the item alone, not on
+ * which node computes it: with several worker processes, a record written by one node is removed
+ * or honoured by another (tombstone-gc.ts).
  */
-export function tombstonedAt(item: DvvsItem, nodeId: bigint): bigint {
-  const own = nodeTime(item, nodeId);
-  if (own !== 0n) return own;
+export function tombstonedAt(item: DvvsItem): bigint {
   let max = 0n;
   for (const e of item.entries) {
     const t = nodeTime(item, e.node);
     if (t > max) max = t;
   }
   return max;
+}
+
+/**
+ * The clocks the plan checks tokens against. Only a token naming another node needs the others'
+ * (other worker slots' nodes, read in this write transaction, so current): most writes carry no
+ * token, or one of this node's.
+ */
+function clocksFor(w: WriterState, writes: readonly ItemWrite[]): Map<bigint, bigint> {
+  const own = new Map([[w.nodeId, w.last]]);
+  for (const x of writes) {
+    if (x.ct === undefined) continue;
+    for (const node of x.ct.keys()) {
+      if (node !== w.nodeId) {
+        const all = writerClocks(w.db);
+        all.set(w.nodeId, w.last);
+        return all;
+      }
+    }
+  }
+  return own;
 }
 
 // Writes come in bursts to one bucket: decode its id once (the bytes are only ever read).

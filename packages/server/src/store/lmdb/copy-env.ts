@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
-import { LAST_KEY, NODE_ID_KEY } from './keys.js';
+import { lastKeyOfNodeKey, NODE_ID_KEY, NODE_IDS_END } from './keys.js';
 
 /** `dir`: an existing empty directory (the admin handler checks it). */
 export async function copyEnvironment(env: RootDatabase, dir: string): Promise<void> {
@@ -25,8 +25,12 @@ export async function copyEnvironment(env: RootDatabase, dir: string): Promise<v
   try {
     const db = copy.openDB<Buffer, Buffer>({ name: 'k2v', keyEncoding: 'binary', encoding: 'binary' });
     await db.transaction(() => {
-      void db.remove(NODE_ID_KEY);
-      void db.remove(LAST_KEY);
+      // Every worker slot's identity (keys.ts nodeIdKey), slot 0's included.
+      const nodeKeys = [...(db.getKeys({ start: NODE_ID_KEY, end: NODE_IDS_END }) as Iterable<Buffer>)].map((k) => Buffer.from(k));
+      for (const k of nodeKeys) {
+        void db.remove(k);
+        void db.remove(lastKeyOfNodeKey(k));
+      }
     });
   } finally {
     await copy.close();

@@ -10,6 +10,9 @@
  * on Linux, its start time from /proc/<pid>/stat. A SIGKILLed owner cannot remove its file, so an
  * existing file is stale when its pid is not alive, or when that pid now belongs to a process
  * that started at another time (pid reuse); a stale file is removed and creation retried.
+ * Several worker processes (`k2v server --workers N`): the primary holds `k2v.pid` (so a second
+ * server on the directory is still refused), and each worker holds the lock file of its worker
+ * slot (`k2v.worker-<slot>.pid`, same rules): a slot's node clock is advanced by one live process.
  * Residual race, as PostgreSQL's: two processes that find the same stale file at the same instant
  * may both remove it and then both succeed; starting two servers on one dir at the same moment
  * after a crash is not a supported operation.
@@ -20,7 +23,12 @@ import { StoreError } from '../errors.js';
 
 export const LOCK_FILE_NAME = 'k2v.pid';
 
-/** Directories held by this process (by real path): a same-process second open must fail too. */
+/** The lock file of a worker slot (see above). */
+export function workerLockName(slot: number): string {
+  return `k2v.worker-${slot}.pid`;
+}
+
+/** Lock files held by this process (by real path): a same-process second open must fail too. */
 const heldHere = new Set<string>();
 
 export interface DirLock {
@@ -34,10 +42,10 @@ interface Holder {
   readonly startTime: string | undefined;
 }
 
-export function acquireDirLock(dir: string): DirLock {
+export function acquireDirLock(dir: string, name = LOCK_FILE_NAME): DirLock {
   const realDir = fs.realpathSync(dir);
-  const lockPath = path.join(realDir, LOCK_FILE_NAME);
-  if (heldHere.has(realDir)) throw inUse(dir, process.pid);
+  const lockPath = path.join(realDir, name);
+  if (heldHere.has(lockPath)) throw inUse(dir, process.pid);
   const content = `${process.pid}\n${processStartTime(process.pid) ?? ''}\n`;
   for (let attempt = 0; attempt < 20; attempt++) {
     let fd: number;
@@ -66,20 +74,20 @@ export function acquireDirLock(dir: string): DirLock {
     } finally {
       fs.closeSync(fd);
     }
-    heldHere.add(realDir);
-    return makeLock(realDir, lockPath, content);
+    heldHere.add(lockPath);
+    return makeLock(lockPath, content);
   }
   throw new StoreError('Unavailable', `could not take the lock file ${lockPath}`);
 }
 
-function makeLock(realDir: string, lockPath: string, content: string): DirLock {
+function makeLock(lockPath: string, content: string): DirLock {
   let released = false;
   return {
     path: lockPath,
     release() {
       if (released) return;
       released = true;
-      heldHere.delete(realDir);
+      heldHere.delete(lockPath);
       try {
         if (fs.readFileSync(lockPath, 'utf8') === content) fs.unlinkSync(lockPath);
       } catch {

@@ -1,7 +1,8 @@
 /**
  * Key layout of the `k2v` LMDB database (raw binary keys, compared bytewise by LMDB):
  *
- *   INFO      00 | name (ASCII)                        node id, `last` timestamp, format version
+ *   INFO      00 | name (ASCII)                        node ids and `last` timestamps (one pair
+ *                                                       per worker slot), format version
  *   ITEM      01 | H(bucket, pk) (16 B) | sk UTF-8      encoded item (src/store/item-codec.ts)
  *   COUNTER   02 | bucket id (32 B) | pk UTF-8          encoded IndexCounts, only when non-zero
  *   BUCKET    03 | bucket id (32 B)                     number of items (tombstones included)
@@ -46,6 +47,25 @@ const AFTER_UTF8 = 0xff;
 export const NODE_ID_KEY = Buffer.from([TAG_INFO, ...Buffer.from('node')]);
 export const LAST_KEY = Buffer.from([TAG_INFO, ...Buffer.from('last')]);
 export const FORMAT_KEY = Buffer.from([TAG_INFO, ...Buffer.from('format')]);
+/** Every node id key sorts between NODE_ID_KEY (slot 0's) and this. */
+export const NODE_IDS_END = Buffer.from([...NODE_ID_KEY, AFTER_UTF8]);
+
+/**
+ * A worker slot's node id and clock (`k2v server --workers`): slot 0 keeps the keys a single
+ * server has always used, slot i > 0 appends `.i`, so the node ids of one store are one range.
+ */
+export function nodeIdKey(slot: number): Buffer {
+  return slot === 0 ? NODE_ID_KEY : Buffer.concat([NODE_ID_KEY, Buffer.from(`.${slot}`)]);
+}
+
+export function lastKey(slot: number): Buffer {
+  return slot === 0 ? LAST_KEY : Buffer.concat([LAST_KEY, Buffer.from(`.${slot}`)]);
+}
+
+/** The `last` key paired with a node id key (same slot suffix). */
+export function lastKeyOfNodeKey(nodeKey: Buffer): Buffer {
+  return Buffer.concat([LAST_KEY, nodeKey.subarray(NODE_ID_KEY.length)]);
+}
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

@@ -15,10 +15,9 @@ import type { ItemView } from '../item-view.js';
 import type { StoredItem } from '../item-codec.js';
 import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
 import { BucketItemScan } from './bucket-scan.js';
-import { LAST_KEY } from './keys.js';
+import { writerClocks } from './node-identity.js';
 import type { OpenScan } from './page-scan.js';
 import { readItemView } from './read-item.js';
-import { decodeU64 } from './values.js';
 import type { ViewDbs } from './view-dbs.js';
 import { scanIndexViews, scanItemViews } from './view-scans.js';
 import type { ItemsDb } from './writer-state.js';
@@ -34,7 +33,6 @@ export class LmdbSnapshot implements Snapshot {
     private readonly db: ItemsDb,
     private readonly views: ViewDbs,
     private readonly txn: Transaction,
-    private readonly nodeId: bigint,
   ) {}
 
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
@@ -61,11 +59,17 @@ export class LmdbSnapshot implements Snapshot {
     return this.live(new BucketItemScan(this.db, bucketId, this.txn, this.forgetScan));
   }
 
-  /** One writer node (this store's): its `last`, as persisted with the data of this snapshot. */
+  /**
+   * Every writer node (one per worker slot that ever wrote): its `last`, as persisted with the
+   * data of this snapshot. Each node's clock is persisted in the transaction of its writes.
+   */
   watermark(): Promise<VectorClock> {
     if (this.closed) return closedError();
-    const raw = this.db.get(LAST_KEY, { transaction: this.txn });
-    return Promise.resolve(new Map([[this.nodeId, raw === undefined ? 0n : decodeU64(raw)]]));
+    try {
+      return Promise.resolve(writerClocks(this.db, this.txn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   close(): void {

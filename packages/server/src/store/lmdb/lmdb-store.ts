@@ -31,6 +31,7 @@ import type { ChangeListener, ItemChange, ItemWrite, KeyLimits, Snapshot, Store 
 import { deleteChunk } from './delete-range.js';
 import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
+import type { PeerLink, ReadFreshness } from './peer-processes.js';
 import { applyWrites } from './apply-writes.js';
 import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
@@ -52,6 +53,12 @@ export interface LmdbStoreParts {
   readonly logger: Logger;
   readonly tombstoneGcDelayMs: number;
   readonly gcIntervalMs: number;
+  /** Whether this process collects tombstones (one worker of several does). */
+  readonly runsGc: boolean;
+  /** Fresh reads when other processes write the environment (peer-processes.ts). */
+  readonly freshness: ReadFreshness;
+  /** The other worker processes, if any. */
+  readonly peers?: PeerLink;
   /** lmdb-js `transaction()`, possibly reporting to a StoreObserver (observed-transactions.ts). */
   readonly transact: Transact;
 }
@@ -76,7 +83,9 @@ export class LmdbStore implements Store {
   private closing: Promise<void> | undefined;
   private commitFailed = false;
   private commits = 0;
-  private readonly gcTimer: NodeJS.Timeout;
+  private readonly gcTimer: NodeJS.Timeout | undefined;
+  private readonly freshness: ReadFreshness;
+  private readonly peers: PeerLink | undefined;
   private readonly txn: Transact;
   private gcRunning = false;
 
@@ -97,8 +106,27 @@ export class LmdbStore implements Store {
     (this.env as unknown as AfterCommitEmitter).on('aftercommit', (info) => {
       if (info?.txnId !== undefined) this.commits++;
     });
-    this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
-    this.gcTimer.unref();
+    this.freshness = parts.freshness;
+    this.peers = parts.peers;
+    // Another process's durable changes: seen by the next read, then the polls here are woken.
+    this.peers?.onChanges((changes) => {
+      this.freshness.invalidate();
+      for (const c of changes) this.subs.publish(c);
+    });
+    this.peers?.onPeerDied(() => {
+      if (this.closing !== undefined) return;
+      try {
+        // Takes the write lock: LMDB repairs a dead owner's half-published commit (peer-processes.ts).
+        this.db.transactionSync(() => undefined);
+      } catch (err) {
+        this.logger.error({ err }, 'write lock check after a worker died failed');
+      }
+      this.freshness.invalidate();
+    });
+    if (parts.runsGc) {
+      this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);
+      this.gcTimer.unref();
+    }
   }
 
   /** Committed write transactions since open (group commit makes it far lower than write calls). */
@@ -109,6 +137,7 @@ export class LmdbStore implements Store {
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
     try {
       this.checkOpen();
+      this.freshness.ensure();
       return Promise.resolve(readItemView(this.db, bucketId, pk, sk, undefined));
     } catch (err) {
       return Promise.reject(err);
@@ -117,7 +146,8 @@ export class LmdbStore implements Store {
 
   async read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
     this.checkOpen();
-    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction(), this.nodeId);
+    this.freshness.ensure();
+    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction());
     this.snapshots.add(snap);
     try {
       return await fn(snap);
@@ -175,6 +205,7 @@ export class LmdbStore implements Store {
   bucketHasItems(bucketId: string): Promise<boolean> {
     try {
       this.checkOpen();
+      this.freshness.ensure();
       return Promise.resolve(this.db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
     } catch (err) {
       return Promise.reject(err);
@@ -264,8 +295,10 @@ export class LmdbStore implements Store {
     }
   }
 
+  /** After the commit is durable: this process's polls, then the other processes'. */
   private publish(changes: readonly ItemChange[]): void {
     for (const c of changes) this.subs.publish(c);
+    if (changes.length > 0) this.peers?.send(changes);
   }
 
   private checkOpen(): void {

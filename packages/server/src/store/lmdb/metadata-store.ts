@@ -11,6 +11,14 @@
  * - `usedAdminTokenIds` only grows, and contains the id of every admin token.
  * The in-memory copy is replaced only after the transaction is durable, and its records are
  * frozen so that no reader can change them behind the store's back.
+ *
+ * Several processes (`k2v server --workers N`): each update also advances a generation counter
+ * (`MetaGeneration`), in its transaction. Every read of the metadata first has the environment's
+ * read snapshot renewed for this turn (peer-processes.ts), and a renewal that finds another
+ * generation reloads the records: a change made through any process is in force in every other
+ * one for each request that arrives after the change was acknowledged. An update is built on the
+ * records of one generation; if its transaction finds another, it is rebuilt on the new records
+ * (fn runs again), so no process overwrites a change it has not seen.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Key as LmdbKey, RangeOptions } from 'lmdb';
@@ -25,6 +33,16 @@ export interface MetaDatabase {
   put(key: string, value: unknown): Promise<boolean>;
   remove(key: string): Promise<boolean>;
   readonly flushed: Promise<boolean>;
+}
+
+/** The generation counter of metadata shared by several processes (see above). */
+export interface MetaGeneration {
+  /** The committed generation (in a write transaction: that transaction's). */
+  read(): number;
+  /** Inside the update's transaction. */
+  write(n: number): void;
+  /** Before every metadata read: renews the read snapshot (once per turn), then `checkGeneration`. */
+  freshen(): void;
 }
 
 const KEY_PREFIX = 'key/';
@@ -50,13 +68,18 @@ export class LmdbMetadataStore implements MetadataStore {
   /** Tail of the update queue: updates run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** The generation `state` was read at (MetaGeneration; 0 without one). */
+  private generation: number;
+
   private constructor(
     private readonly db: MetaDatabase,
     draft: MetadataDraft,
     /** Read inside a write transaction of the same environment (mustBeEmpty). */
     private readonly bucketHasItems: (bucketId: string) => boolean,
+    private readonly shared: MetaGeneration | undefined,
   ) {
     this.state = buildState(draft);
+    this.generation = shared?.read() ?? 0;
   }
 
   /**
@@ -64,73 +87,62 @@ export class LmdbMetadataStore implements MetadataStore {
    * `bucketHasItems` reads the items database of the same environment (so that it runs in the
    * metadata's write transaction).
    */
-  static load(db: MetaDatabase, bucketHasItems: (bucketId: string) => boolean = () => false): LmdbMetadataStore {
-    const draft: MetadataDraft = {
-      keys: new Map(),
-      buckets: new Map(),
-      adminTokens: new Map(),
-      usedKeyIds: new Set(),
-      usedAdminTokenIds: new Set(),
-      mustBeEmpty: new Set(),
-    };
-    for (const { key, value } of db.getRange()) {
-      if (typeof key !== 'string') continue;
-      if (key.startsWith(KEY_PREFIX)) {
-        const k = parseAccessKey(value, key);
-        draft.keys.set(k.id, k);
-      } else if (key.startsWith(BUCKET_PREFIX)) {
-        const b = parseBucket(value, key);
-        draft.buckets.set(b.id, b);
-      } else if (key.startsWith(USED_PREFIX)) {
-        draft.usedKeyIds.add(key.slice(USED_PREFIX.length));
-      } else if (key.startsWith(ADMIN_TOKEN_PREFIX)) {
-        const t = parseAdminToken(value, key);
-        draft.adminTokens.set(t.id, t);
-      } else if (key.startsWith(USED_TOKEN_PREFIX)) {
-        draft.usedAdminTokenIds.add(key.slice(USED_TOKEN_PREFIX.length));
-      }
-    }
-    return new LmdbMetadataStore(db, draft, bucketHasItems);
+  static load(db: MetaDatabase, bucketHasItems: (bucketId: string) => boolean = () => false, shared?: MetaGeneration): LmdbMetadataStore {
+    return new LmdbMetadataStore(db, readDraft(db), bucketHasItems, shared);
+  }
+
+  /** After a read snapshot renewal: reloads the records if another process changed them. */
+  checkGeneration(): void {
+    if (this.shared === undefined) return;
+    const g = this.shared.read();
+    if (g === this.generation) return;
+    this.state = buildState(readDraft(this.db));
+    this.generation = g;
+  }
+
+  private get current(): State {
+    this.shared?.freshen();
+    return this.state;
   }
 
   getKey(id: string): AccessKey | undefined {
-    return this.state.keys.get(id);
+    return this.current.keys.get(id);
   }
 
   listKeys(): AccessKey[] {
-    return [...this.state.keys.values()];
+    return [...this.current.keys.values()];
   }
 
   getBucket(id: string): Bucket | undefined {
-    return this.state.buckets.get(id);
+    return this.current.buckets.get(id);
   }
 
   listBuckets(): Bucket[] {
-    return [...this.state.buckets.values()];
+    return [...this.current.buckets.values()];
   }
 
   resolveGlobalAlias(alias: string): string | undefined {
-    return this.state.globalAliases.get(alias);
+    return this.current.globalAliases.get(alias);
   }
 
   resolveLocalAlias(accessKeyId: string, alias: string): string | undefined {
-    return this.state.localAliases.get(accessKeyId)?.get(alias);
+    return this.current.localAliases.get(accessKeyId)?.get(alias);
   }
 
   keyIdEverUsed(id: string): boolean {
-    return this.state.usedKeyIds.has(id);
+    return this.current.usedKeyIds.has(id);
   }
 
   getAdminToken(id: string): AdminToken | undefined {
-    return this.state.adminTokens.get(id);
+    return this.current.adminTokens.get(id);
   }
 
   listAdminTokens(): AdminToken[] {
-    return [...this.state.adminTokens.values()];
+    return [...this.current.adminTokens.values()];
   }
 
   adminTokenIdEverUsed(id: string): boolean {
-    return this.state.usedAdminTokenIds.has(id);
+    return this.current.usedAdminTokenIds.has(id);
   }
 
   update<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
@@ -140,7 +152,18 @@ export class LmdbMetadataStore implements MetadataStore {
   }
 
   private async runUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<T> {
+    for (;;) {
+      this.shared?.freshen();
+      const outcome = await this.tryUpdate(fn);
+      if (outcome.done) return outcome.result;
+      // Another process committed a change since our records were read: rebuild on its records.
+      this.checkGeneration();
+    }
+  }
+
+  private async tryUpdate<T>(fn: (draft: MetadataDraft) => T | Promise<T>): Promise<{ done: true; result: T } | { done: false }> {
     const before = this.state;
+    const basedOn = this.generation;
     const draft: MetadataDraft = {
       keys: structuredClone(new Map(before.keys)),
       buckets: structuredClone(new Map(before.buckets)),
@@ -167,13 +190,19 @@ export class LmdbMetadataStore implements MetadataStore {
     if (puts.length > 0 || removes.length > 0) {
       const mustBeEmpty = [...draft.mustBeEmpty];
       let notEmpty: string | undefined;
+      let stale = false;
       try {
         await this.db.transaction(() => {
+          if (this.shared !== undefined && this.shared.read() !== basedOn) {
+            stale = true;
+            return;
+          }
           // Item writes share this single LMDB writer: none can land between this check and the puts.
           notEmpty = mustBeEmpty.find((id) => this.bucketHasItems(id));
           if (notEmpty !== undefined) return;
           for (const [k, v] of puts) void this.db.put(k, v);
           for (const k of removes) void this.db.remove(k);
+          this.shared?.write(basedOn + 1);
         });
         // The transaction promise resolves at commit, possibly before the data is on disk.
         await this.db.flushed;
@@ -182,11 +211,43 @@ export class LmdbMetadataStore implements MetadataStore {
         const code = await lmdbErrorCode(err);
         throw new StoreError('Unavailable', `metadata commit failed (LMDB code ${code ?? 'unknown'})`, { cause: err });
       }
+      if (stale) return { done: false };
       if (notEmpty !== undefined) throw new StoreError('BucketNotEmpty', `bucket ${notEmpty} still holds K2V items`);
+      if (this.shared !== undefined) this.generation = basedOn + 1;
     }
     this.state = next;
-    return result;
+    return { done: true, result };
   }
+}
+
+/** Every metadata record of `db`; throws on a record it cannot parse. */
+function readDraft(db: MetaDatabase): MetadataDraft {
+  const draft: MetadataDraft = {
+    keys: new Map(),
+    buckets: new Map(),
+    adminTokens: new Map(),
+    usedKeyIds: new Set(),
+    usedAdminTokenIds: new Set(),
+    mustBeEmpty: new Set(),
+  };
+  for (const { key, value } of db.getRange()) {
+    if (typeof key !== 'string') continue;
+    if (key.startsWith(KEY_PREFIX)) {
+      const k = parseAccessKey(value, key);
+      draft.keys.set(k.id, k);
+    } else if (key.startsWith(BUCKET_PREFIX)) {
+      const b = parseBucket(value, key);
+      draft.buckets.set(b.id, b);
+    } else if (key.startsWith(USED_PREFIX)) {
+      draft.usedKeyIds.add(key.slice(USED_PREFIX.length));
+    } else if (key.startsWith(ADMIN_TOKEN_PREFIX)) {
+      const t = parseAdminToken(value, key);
+      draft.adminTokens.set(t.id, t);
+    } else if (key.startsWith(USED_TOKEN_PREFIX)) {
+      draft.usedAdminTokenIds.add(key.slice(USED_TOKEN_PREFIX.length));
+    }
+  }
+  return draft;
 }
 
 function diffRecords<R extends { readonly id: string }>(

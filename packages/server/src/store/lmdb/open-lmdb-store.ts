@@ -10,11 +10,13 @@ import { open, type RootDatabase } from 'lmdb';
 import { pino, type Logger } from 'pino';
 import { guardCommitFailures } from './commit-failure-guard.js';
 import type { StoreObserver } from '../store-metrics.js';
-import { acquireDirLock } from './dir-lock.js';
+import { StoreError } from '../errors.js';
+import { acquireDirLock, workerLockName, type DirLock } from './dir-lock.js';
 import { freeBytes } from './disk-space.js';
 import { LmdbStore } from './lmdb-store.js';
-import { LmdbMetadataStore } from './metadata-store.js';
-import { bucketBytes, bucketCountKey } from './keys.js';
+import { LmdbMetadataStore, type MetaGeneration } from './metadata-store.js';
+import { bucketBytes, bucketCountKey, lastKey } from './keys.js';
+import { ReadFreshness, type PeerLink } from './peer-processes.js';
 import { loadNodeState } from './node-identity.js';
 import { observedTransactions } from './observed-transactions.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
@@ -35,13 +37,27 @@ export interface LmdbStoreOptions {
   readonly gcIntervalMs?: number;
   /** Told of commits and asked for sizes (metrics); none: nothing is measured. */
   readonly observer?: StoreObserver;
+  /** One of several worker processes on this environment (`k2v server --workers N`). */
+  readonly worker?: WorkerRole;
 }
+
+/** A worker process's part: its slot (its node), its link to the others, whether it runs GC. */
+export interface WorkerRole {
+  readonly slot: number;
+  readonly peers: PeerLink;
+  readonly runsGc: boolean;
+}
+
+/** How long a worker waits for its slot's previous process (a worker still draining) to exit. */
+const SLOT_LOCK_WAIT_MS = 15_000;
+const GENERATION_KEY = 'generation';
 
 export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   guardCommitFailures();
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const lock = acquireDirLock(opts.dataDir);
+  const worker = opts.worker;
+  const lock = worker === undefined ? acquireDirLock(opts.dataDir) : await slotLock(opts.dataDir, worker.slot);
   let env: RootDatabase | undefined;
   try {
     env = open({
@@ -58,8 +74,19 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
     const db: ItemsDb = env.openDB<Buffer, Buffer>({ name: 'k2v', keyEncoding: 'binary', encoding: 'binary' });
     const views = openViewDbs(env);
     const metaDb = env.openDB({ name: 'meta' });
-    const state = await loadNodeState(db);
-    const meta = LmdbMetadataStore.load(metaDb, (bucketId) => db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined);
+    const slot = worker?.slot ?? 0;
+    const state = await loadNodeState(db, slot);
+    const freshness = new ReadFreshness(worker === undefined ? undefined : env);
+    const generation: MetaGeneration = {
+      read: () => {
+        const g: unknown = metaDb.get(GENERATION_KEY);
+        return typeof g === 'number' ? g : 0;
+      },
+      write: (n) => void metaDb.put(GENERATION_KEY, n),
+      freshen: () => freshness.ensure(),
+    };
+    const meta = LmdbMetadataStore.load(metaDb, (bucketId) => db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined, generation);
+    freshness.afterRenew(() => meta.checkGeneration());
     const measure = () => {
       const s = db.getStats() as Record<string, unknown>;
       return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
@@ -72,12 +99,13 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       diskFreeBytes: freeBytes(opts.dataDir),
     }));
     const gcIntervalMs = opts.gcIntervalMs ?? Math.min(60_000, Math.max(1_000, Math.floor(opts.tombstoneGcDelayMs / 10)));
-    logger.info({ dataDir: opts.dataDir, nodeId: state.nodeId.toString(16) }, 'LMDB store open');
+    logger.info({ dataDir: opts.dataDir, nodeId: state.nodeId.toString(16), slot }, 'LMDB store open');
     return new LmdbStore({
       env,
       w: {
         db,
         nodeId: state.nodeId,
+        lastKey: lastKey(slot),
         last: state.last,
         now: opts.now ?? Date.now,
         maxValuesPerItem: opts.maxValuesPerItem,
@@ -89,12 +117,28 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       logger,
       tombstoneGcDelayMs: opts.tombstoneGcDelayMs,
       gcIntervalMs,
+      runsGc: worker?.runsGc ?? true,
+      freshness,
+      ...(worker === undefined ? {} : { peers: worker.peers }),
       transact: observedTransactions(env, db, opts.observer),
     });
   } catch (err) {
     if (env !== undefined) await env.close().catch(() => undefined);
     lock.release();
     throw err;
+  }
+}
+
+/** A worker's slot lock; a previous holder may still be draining its requests: wait for it. */
+async function slotLock(dataDir: string, slot: number): Promise<DirLock> {
+  const deadline = Date.now() + SLOT_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return acquireDirLock(dataDir, workerLockName(slot));
+    } catch (err) {
+      if (!(err instanceof StoreError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 

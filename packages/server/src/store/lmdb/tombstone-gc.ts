@@ -1,8 +1,8 @@
 /**
  * Tombstone GC (contract section 1): an item that has been tombstone-only for the configured delay
  * is removed, as Garage does. Items never get scanned: when a write leaves an item tombstone-only,
- * the same transaction records `GC | tombstonedAt | item key` (tombstonedAt = the item's timestamp
- * for this node, i.e. the time of the write that made it tombstone-only), and removes the record
+ * the same transaction records `GC | tombstonedAt | item key` (tombstonedAt = the item's largest
+ * timestamp of any node, i.e. the time of the write that made it tombstone-only), and removes the record
  * of its previous state. A record is honoured only if the item is still tombstone-only with that
  * same timestamp, so a record left behind by any bug can only delay a removal, never lose a value.
  * Tombstone-only items count zero in every partition counter, so counters do not change; the
@@ -25,8 +25,8 @@ export interface GcChunk {
 }
 
 /** Runs inside a write transaction callback: removes items tombstoned at or before `upTo`. */
-export function collectGarbageChunk(w: Pick<WriterState, 'db' | 'nodeId'>, upTo: bigint, chunk = GC_CHUNK): GcChunk {
-  const { db, nodeId } = w;
+export function collectGarbageChunk(w: Pick<WriterState, 'db'>, upTo: bigint, chunk = GC_CHUNK): GcChunk {
+  const { db } = w;
   const { start, end } = gcRange(upTo);
   // Collected first: the cursor must not walk a tree the same transaction is changing.
   const records: { key: Buffer; bucket: Buffer }[] = [];
@@ -41,7 +41,7 @@ export function collectGarbageChunk(w: Pick<WriterState, 'db' | 'nodeId'>, upTo:
     const raw = db.get(itemKey);
     if (raw === undefined) continue;
     const { item } = decodeItem(raw);
-    if (!isTombstoneOnly(item) || tombstoneTime(item, nodeId) !== tombstonedAt) continue;
+    if (!isTombstoneOnly(item) || tombstoneTime(item) !== tombstonedAt) continue;
     void db.remove(itemKey);
     removed++;
     const id = bucket.toString('hex');

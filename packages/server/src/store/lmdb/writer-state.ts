@@ -11,6 +11,8 @@ export type ItemsDb = Database<Buffer, Buffer>;
 export interface WriterState {
   readonly db: ItemsDb;
   readonly nodeId: bigint;
+  /** Where this node's `last` is kept (its worker slot's key, keys.ts lastKey). */
+  readonly lastKey: Buffer;
   /**
    * The last timestamp this node issued, for any item (contract section 2, step 3). Advanced by a
    * transaction callback once all its writes are validated, and persisted in that transaction; a

@@ -1,0 +1,83 @@
+/**
+ * K2V_TEST_WORKERS=N (N > 1): the e2e harness runs each test server as N worker processes over
+ * one LMDB data dir (worker-cluster-main.ts), so any suite runs against `--workers N`. The
+ * handle looks like startServer()'s RunningServer: addresses, close(), and `polls.size` read
+ * from `/metrics` (every worker's polls, summed), scraped continuously in the background (so a
+ * few milliseconds old: a suite that counts waiters right after others ended can see the old
+ * count); `store` is not
+ * reachable from the test process (a suite that needs it runs with one process).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerConfig } from '../../src/config/config.js';
+import type { RunningServer } from '../../src/server/running-server.js';
+import { freePort } from './server-process.js';
+
+const MAIN = fileURLToPath(new URL('./worker-cluster-main.js', import.meta.url));
+
+/** The number of workers the run asks for; 1: servers run in the test process. */
+export function testWorkers(): number {
+  const n = Number(process.env['K2V_TEST_WORKERS'] ?? '1');
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`K2V_TEST_WORKERS=${process.env['K2V_TEST_WORKERS']} is not a number of workers`);
+  return n;
+}
+
+export async function startWorkerCluster(base: ServerConfig, workers: number): Promise<RunningServer> {
+  const k2vPort = await freePort();
+  const adminPort = await freePort();
+  const config: ServerConfig = { ...base, workers, k2vBind: `127.0.0.1:${k2vPort}`, adminBind: `127.0.0.1:${adminPort}` };
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, K2V_TEST_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const exited = new Promise<number | string>((resolve) => child.on('close', (c, s) => resolve(c ?? s ?? 'unknown')));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('every worker listens')) {
+    if (gone || Date.now() > deadline) throw new Error(`worker cluster did not start; stderr: ${err} stdout: ${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  let polls = 0;
+  let refreshing = true;
+  const refresh = async (): Promise<void> => {
+    while (refreshing) {
+      try {
+        const headers: Record<string, string> = config.metricsToken === undefined ? {} : { authorization: `Bearer ${config.metricsToken}` };
+        const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { headers });
+        const m = /^k2v_polls_held (\d+)/m.exec(await res.text());
+        if (m !== null) polls = Number(m[1]);
+      } catch {
+        // stopping or restarting: the next round tells
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const refreshing$ = refresh();
+  let closing: Promise<void> | undefined;
+  return {
+    k2v: { kind: 'tcp', host: '127.0.0.1', port: k2vPort },
+    admin: { kind: 'tcp', host: '127.0.0.1', port: adminPort },
+    console: undefined,
+    get store(): never {
+      throw new Error('K2V_TEST_WORKERS: the store lives in the worker processes');
+    },
+    polls: {
+      get size() {
+        return polls;
+      },
+    },
+    close() {
+      closing ??= (async () => {
+        refreshing = false;
+        await refreshing$;
+        if (!gone) child.kill('SIGTERM');
+        const code = await exited;
+        if (code !== 0) throw new Error(`worker cluster exited ${code}; stderr: ${err}`);
+      })();
+      return closing;
+    },
+    reloadTls: () => Promise.reject(new Error('K2V_TEST_WORKERS: no TLS reload')),
+  };
+}
