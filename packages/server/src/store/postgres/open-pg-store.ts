@@ -9,7 +9,7 @@ import { guardDriverFaults } from './pg-driver-guard.js';
 import { hostList } from './pg-hosts.js';
 import { PgListener } from './pg-listener.js';
 import { PgMetadataStore } from './pg-metadata-store.js';
-import { claimNode } from './pg-node.js';
+import { claimNode, type NodeClaim } from './pg-node.js';
 import { publishAll, PgStore } from './pg-store.js';
 import { migrate } from './schema.js';
 import { toStoreError } from './pg-errors.js';
@@ -86,9 +86,11 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   const unguard = guardDriverFaults(renewAll);
   /** Whether the notification connection was lost since the pool was made. */
   let wasDown = false;
+  let claimed: NodeClaim | undefined;
   try {
     await migrate(sql);
     const node = await claimNode(connOf, boundMs, logger);
+    claimed = node;
     const meta = await PgMetadataStore.load(sql, logger, leaseSql, node.nodeId, boundMs, opts.metaLeaseMs, () => node.lost !== undefined);
     const subs = new Subscriptions((err, change) =>
       logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
@@ -156,6 +158,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     });
   } catch (err) {
     unguard();
+    await claimed?.release();
     await sql.end({ timeout: 1 }).catch(() => undefined);
     await leaseSql.end({ timeout: 1 }).catch(() => undefined);
     throw toStoreError(err, 'opening the PostgreSQL store');

@@ -47,9 +47,14 @@ export function guardDriverFaults(renew: () => void): () => void {
   return () => void onDriverFault.delete(renew);
 }
 
-/** The TypeError of the driver's `nextWrite` on a null socket: its top frame is in connection.js. */
+/**
+ * A TypeError thrown by the driver's connection code itself (its top frame in connection.js): the
+ * `nextWrite` on a null socket above, or any other use of a socket the driver has already dropped
+ * (the same teardown race, reached from one of its timers). Such a connection is dead; the
+ * process is not.
+ */
 function isWriteAfterClose(err: unknown, file: string): boolean {
   if (!(err instanceof TypeError) || err.stack === undefined) return false;
   const top = err.stack.split('\n').find((l) => l.trimStart().startsWith('at '));
-  return top !== undefined && top.includes('nextWrite') && top.includes(file);
+  return top !== undefined && top.includes(file);
 }
