@@ -15,8 +15,9 @@
  * write left unanswered by the killed worker was read back as not landed and appeared in a later
  * read (3 runs of 4); with it, 1 run of 2 passed (11 kills, 8 037 acknowledged writes, all read
  * back), (2) the other stopped at its 9th kill: the restarted worker never logged 'LMDB store
- * open' within 30 s (not yet explained: a lock left by the killed process?). With primary kills
- * only, a run did not finish within its timeout. docs/operations.md "Several worker processes".
+ * open' within 30 s. With primary kills only, a run hung: an old worker never finished its
+ * graceful stop after the primary's SIGKILL (main thread blocked in a futex: a lock in LMDB or
+ * lmdb-js during the store's close), so the new worker of its slot could not take the slot. docs/operations.md "Several worker processes".
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
