@@ -23,7 +23,7 @@ import { createFirstCredentials, firstCredentialsPending, prepareFirstRun, type 
 import { startServer, type ServerRole } from '../server/server.js';
 import { acquireDirLock } from '../store/lmdb/dir-lock.js';
 import { attachClusterMetrics } from '../server/workers/cluster-metrics.js';
-import { ipcPeerLink } from '../server/workers/ipc-peer-link.js';
+import { ignoreGone, ipcPeerLink } from '../server/workers/ipc-peer-link.js';
 import { runPrimary } from '../server/workers/primary.js';
 import { WORKER_FIRST_ENV, WORKER_SLOT_ENV, type WorkerMessage } from '../server/workers/worker-messages.js';
 import type { RunningServer } from '../server/running-server.js';
@@ -85,7 +85,7 @@ async function runWorker(loaded: LoadedConfig, slot: number): Promise<void> {
   const role: ServerRole = { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 }, clusterMetrics: (m) => attachClusterMetrics(m) };
   await serve(loaded, log, role, first);
   const ready: WorkerMessage = { k2v: 'ready' };
-  if (process.connected) process.send?.(ready);
+  if (process.connected) process.send?.(ready, undefined, undefined, ignoreGone);
 }
 
 /** Starts one server (the only one, or one worker); `announce`: the first run's set-up and lines. */

@@ -42,6 +42,9 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
     if (first && opts.announce) env[WORKER_FIRST_ENV] = '1';
     const w = cluster.fork(env);
     slots.set(w, slot);
+    // A send to a worker that is exiting fails with EPIPE, as an 'error' event: unhandled, it
+    // would take the primary down. Its 'exit' follows and is what counts.
+    w.on('error', (err: unknown) => log.debug({ err, slot }, 'IPC to an exiting worker failed'));
     w.on('message', (m: unknown) => {
       const msg = parseMessage(m);
       if (msg === undefined) return;
