@@ -167,11 +167,19 @@ function stopOnSignals(started: Promise<RunningServer>, log: Logger, forceOnSeco
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A worker whose primary is gone ends with SIGKILL once it has drained: process.exit() was
+    // seen to hang for good in that case (Node joins its thread pool at exit, and an lmdb-js
+    // writer thread there was waiting for callbacks of the main thread; gdb). Everything
+    // acknowledged is durable by then and LMDB needs no clean close; nobody reads the status.
+    const exit = (code: number): void => {
+      if (signal === 'disconnect') process.kill(process.pid, 'SIGKILL');
+      process.exit(code);
+    };
     started.then((server) => server.close()).then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         log.error({ err }, 'error during shutdown');
-        process.exit(1);
+        exit(1);
       },
     );
   };
