@@ -23,7 +23,7 @@ import { createFirstCredentials, firstCredentialsPending, prepareFirstRun, type 
 import { startServer, type ServerRole } from '../server/server.js';
 import { acquireDirLock } from '../store/lmdb/dir-lock.js';
 import { attachClusterMetrics } from '../server/workers/cluster-metrics.js';
-import { ipcPeerLink } from '../server/workers/ipc-peer-link.js';
+import { ignoreGone, ipcPeerLink } from '../server/workers/ipc-peer-link.js';
 import { runPrimary } from '../server/workers/primary.js';
 import { WORKER_FIRST_ENV, WORKER_SLOT_ENV, type WorkerMessage } from '../server/workers/worker-messages.js';
 import type { RunningServer } from '../server/running-server.js';
@@ -85,7 +85,7 @@ async function runWorker(loaded: LoadedConfig, slot: number): Promise<void> {
   const role: ServerRole = { worker: { slot, peers: ipcPeerLink(), runsGc: slot === 0 }, clusterMetrics: (m) => attachClusterMetrics(m) };
   await serve(loaded, log, role, first);
   const ready: WorkerMessage = { k2v: 'ready' };
-  if (process.connected) process.send?.(ready);
+  if (process.connected) process.send?.(ready, undefined, undefined, ignoreGone);
 }
 
 /** Starts one server (the only one, or one worker); `announce`: the first run's set-up and lines. */
@@ -167,11 +167,19 @@ function stopOnSignals(started: Promise<RunningServer>, log: Logger, forceOnSeco
     }
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // A worker whose primary is gone ends with SIGKILL once it has drained: process.exit() was
+    // seen to hang for good in that case (Node joins its thread pool at exit, and an lmdb-js
+    // writer thread there was waiting for callbacks of the main thread; gdb). Everything
+    // acknowledged is durable by then and LMDB needs no clean close; nobody reads the status.
+    const exit = (code: number): void => {
+      if (signal === 'disconnect') process.kill(process.pid, 'SIGKILL');
+      process.exit(code);
+    };
     started.then((server) => server.close()).then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         log.error({ err }, 'error during shutdown');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -6,6 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { aggregateMetrics, type ServerMetrics } from '../metrics.js';
+import { ignoreGone } from './ipc-peer-link.js';
 import { parseMessage, type WorkerMessage } from './worker-messages.js';
 
 const PART_TIMEOUT_MS = 1_000;
@@ -15,7 +16,7 @@ export function attachClusterMetrics(metrics: ServerMetrics, proc: NodeJS.Proces
   let nextId = 1;
   const waiting = new Map<number, (text: string) => void>();
   const send = (m: WorkerMessage): void => {
-    if (proc.connected) proc.send?.(m);
+    if (proc.connected) proc.send?.(m, undefined, undefined, ignoreGone);
   };
   proc.on('message', (raw: unknown) => {
     const m = parseMessage(raw);

@@ -8,13 +8,18 @@ import type { PeerLink } from '../../store/lmdb/peer-processes.js';
 import type { ItemChange } from '../../store/store.js';
 import { decodeChanges, encodeChanges, parseMessage } from './worker-messages.js';
 
+/** A send to a primary that just died: this worker is stopping already ('disconnect'). */
+export function ignoreGone(): void {}
+
 export function ipcPeerLink(proc: NodeJS.Process = process): PeerLink {
   let pending: ItemChange[] = [];
   const flush = (): void => {
     const batch = pending;
     pending = [];
-    // Not connected: the primary is gone and this worker is stopping (workers.ts).
-    if (proc.connected && proc.send !== undefined) proc.send(encodeChanges(batch));
+    // Not connected: the primary is gone and this worker is stopping (primary.ts). It can also go
+    // between the check and the write: the callback takes that EPIPE (else an 'error' event
+    // nobody handles would kill the worker in the middle of its drain).
+    if (proc.connected && proc.send !== undefined) proc.send(encodeChanges(batch), undefined, undefined, ignoreGone);
   };
   return {
     send(changes) {

@@ -17,6 +17,12 @@ import { parseMessage, WORKER_FIRST_ENV, WORKER_SLOT_ENV } from './worker-messag
 
 /** A worker that dies is started again after this pause (a crash loop must not spin). */
 const RESTART_DELAY_MS = 500;
+/**
+ * A worker still running this long after the stop signal is SIGKILLed (and the exit code is 1):
+ * a stuck worker must not keep the primary, the lock and the ports forever. Acknowledged writes
+ * are durable; a drain longer than this only cuts the slowest requests short.
+ */
+const STOP_TIMEOUT_MS = 30_000;
 
 export interface PrimaryOptions {
   readonly workers: number;
@@ -42,6 +48,9 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
     if (first && opts.announce) env[WORKER_FIRST_ENV] = '1';
     const w = cluster.fork(env);
     slots.set(w, slot);
+    // A send to a worker that is exiting fails with EPIPE, as an 'error' event: unhandled, it
+    // would take the primary down. Its 'exit' follows and is what counts.
+    w.on('error', (err: unknown) => log.debug({ err, slot }, 'IPC to an exiting worker failed'));
     w.on('message', (m: unknown) => {
       const msg = parseMessage(m);
       if (msg === undefined) return;
@@ -93,6 +102,13 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
       return;
     }
     for (const w of slots.keys()) w.process.kill(signal);
+    setTimeout(() => {
+      for (const [w, slot] of slots) {
+        log.error({ slot }, 'worker still stopping after the stop timeout: killing it');
+        failedCode = 1;
+        w.process.kill('SIGKILL');
+      }
+    }, STOP_TIMEOUT_MS).unref();
   };
 
   let signals = 0;
