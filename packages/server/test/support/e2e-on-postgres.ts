@@ -54,7 +54,11 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main().catch((err: unknown) => {
-  console.error(err);
-  return 1;
-});
+// `node --test dist/test/` runs every file under test/, this one too (NODE_TEST_CONTEXT set): only
+// `npm test`'s second command, run directly, starts the PostgreSQL pass.
+if (process.env['NODE_TEST_CONTEXT'] === undefined) {
+  process.exitCode = await main().catch((err: unknown) => {
+    console.error(err);
+    return 1;
+  });
+}

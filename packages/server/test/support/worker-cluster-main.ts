@@ -15,9 +15,14 @@ import { runPrimary } from '../../src/server/workers/primary.js';
 import { WORKER_SLOT_ENV } from '../../src/server/workers/worker-messages.js';
 import { acquireDirLock } from '../../src/store/lmdb/dir-lock.js';
 
-const config = JSON.parse(process.env['K2V_TEST_CONFIG'] ?? '{}') as ServerConfig;
+const configJson = process.env['K2V_TEST_CONFIG'];
+const config = JSON.parse(configJson ?? '{}') as ServerConfig;
 
-if (cluster.isPrimary) {
+// `node --test dist/test/` runs every file under test/, this one too: without a config it was not
+// started by worker-cluster.ts, and does nothing.
+if (configJson === undefined) {
+  // nothing to run
+} else if (cluster.isPrimary) {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const lock = acquireDirLock(config.dataDir);
   const code = await runPrimary({ workers: config.workers, lock, log: pino({ level: 'info' }).child({ worker: 'primary' }), announce: false });
