@@ -106,9 +106,19 @@ async function serve(loaded: LoadedConfig, log: Logger, role: ServerRole, announ
   // Before the server listens: a signal during start-up still stops it cleanly.
   const stop = stopOnSignals(started, log, role.worker === undefined);
   if (role.worker !== undefined) {
+    // Node's cluster worker calls process.exit() at once on an unexpected disconnect, before any
+    // 'disconnect' listener on process runs; that exit hangs for good when an lmdb-js writer
+    // thread is waiting for a callback of this thread (Node joins its thread pool at exit; gdb of
+    // a worker left behind by crash-workers.test in CI). Marking the disconnect as expected lets
+    // the drain below run instead, and it ends with SIGKILL.
+    cluster.worker?.once('disconnect', () => {
+      cluster.worker!.exitedAfterDisconnect = true;
+    });
     // The primary is gone (SIGKILL, crash): nobody relays changes or restarts us; stop serving.
     process.on('disconnect', () => {
       log.error('the primary process is gone: stopping this worker');
+      // The drain is bounded like a graceful stop; past that, nothing is waited for.
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 30_000).unref();
       stop('disconnect');
     });
   }

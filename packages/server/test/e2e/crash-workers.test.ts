@@ -26,6 +26,7 @@ import { assertBucketMatches, Controller, itemsOf, sumStats } from '../support/c
 import { Rng, seedFrom } from '../support/rng.js';
 import { createTenant, freePort, ServerProcess, sleep, type ServerProcessOptions } from '../support/server-process.js';
 import { SignedClient } from '../support/signed-client.js';
+import { within } from './support-http.js';
 
 const WRITERS = 6;
 const CYCLES = Number(process.env['K2V_CRASH_CYCLES'] ?? '') || 12;
@@ -44,6 +45,16 @@ after(async () => {
   if (current !== undefined && current.exitCode() === undefined) await current.kill('SIGKILL');
   if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
 });
+
+/** The last lines a server logged, for a failure message that says where a run stopped. */
+const tail = (p: ServerProcess | undefined): string => (p === undefined ? '' : p.logs().slice(-25).map((e) => e.raw).join('\n'));
+
+/** A phase of the run that must end within `ms`; if not, the failure says which, after which kills, and what the server logged last. */
+function phase<T>(what: string, p: Promise<T>, ms: number): Promise<T> {
+  return within(p, ms, what).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message} (kills so far: ${kills.join(', ') || 'none'})\nlast log lines:\n${tail(current)}`, { cause: err });
+  });
+}
 
 function assertQuiet(proc: ServerProcess, what: string): void {
   assert.deepEqual(
@@ -86,7 +97,7 @@ test('no acknowledged write is lost across SIGKILLs of workers and of the primar
   const start = async (): Promise<ServerProcess> => {
     const proc = new ServerProcess(opts);
     current = proc;
-    await proc.waitHealthy();
+    await phase('a server start', proc.waitHealthy(), 60_000);
     assert.ok(await proc.waitForLog('k2v server ready: every worker listens', 30_000), `not ready: ${proc.stdout()}`);
     return proc;
   };
@@ -123,7 +134,7 @@ test('no acknowledged write is lost across SIGKILLs of workers and of the primar
       }
     } else {
       gate.setDown();
-      assert.equal(await proc.kill('SIGKILL'), 'SIGKILL', `cycle ${cycle}: exit`);
+      assert.equal(await phase(`cycle ${cycle}: the primary's exit after SIGKILL`, proc.kill('SIGKILL'), 30_000), 'SIGKILL', `cycle ${cycle}: exit`);
       primaryKills++;
       kills.push('primary');
       assertQuiet(proc, `server killed in cycle ${cycle}`);
@@ -132,14 +143,19 @@ test('no acknowledged write is lost across SIGKILLs of workers and of the primar
     }
     assert.deepEqual(failures, [], `after cycle ${cycle} (kills: ${kills.join(', ')})`);
   }
-  await Promise.all(running);
+  // A writer waits at most its client's 60 s per request; more than two such waits is a hang.
+  await phase('the writers finishing their last writes', Promise.all(running), 130_000);
   for (const c of clients) c.close();
 
   const verifier = new SignedClient({ url: proc.k2vUrl, ...tenant });
-  const { pendingLanded, pendingNot, partitions } = await assertBucketMatches(verifier, tenant.bucket, writers, { severalNodes: true });
+  const { pendingLanded, pendingNot, partitions } = await phase(
+    'the final read-back',
+    assertBucketMatches(verifier, tenant.bucket, writers, { severalNodes: true }),
+    60_000,
+  );
   verifier.close();
 
-  assert.equal(await proc.kill('SIGTERM'), 0, 'graceful stop after the run');
+  assert.equal(await phase('the graceful stop after the run', proc.kill('SIGTERM'), 45_000), 0, 'graceful stop after the run');
   assertQuiet(proc, 'last server');
   assert.deepEqual(failures, []);
 
