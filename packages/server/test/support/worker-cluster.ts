@@ -1,10 +1,9 @@
 /**
  * K2V_TEST_WORKERS=N (N > 1): the e2e harness runs each test server as N worker processes over
  * one LMDB data dir (worker-cluster-main.ts), so any suite runs against `--workers N`. The
- * handle looks like startServer()'s RunningServer: addresses, close(), and `polls.size` read
- * from `/metrics` (every worker's polls, summed), scraped continuously in the background (so a
- * few milliseconds old: a suite that counts waiters right after others ended can see the old
- * count; `clusterPollCount` reads one that is current); `store` is not
+ * handle looks like startServer()'s RunningServer: addresses, close(), and the polls held, read
+ * from `/metrics` (every worker's polls, summed) by `clusterPollCount` (e2e/support-http.ts
+ * openWaiters), while `polls.size` is only the last count read (0 once closed); `store` is not
  * reachable from the test process (a suite that needs it runs with one process).
  */
 import { spawn } from 'node:child_process';
@@ -58,19 +57,9 @@ export async function startWorkerCluster(base: ServerConfig, workers: number): P
     if (m === null) throw new Error(`/metrics has no k2v_polls_held: ${res.status} ${text.slice(0, 200)}`);
     return Number(m[1]);
   };
+  // No scraping in the background: each scrape counts in the metrics a suite checks.
   let polls = 0;
-  let refreshing = true;
-  const refresh = async (): Promise<void> => {
-    while (refreshing) {
-      try {
-        polls = await scrape();
-      } catch {
-        // stopping or restarting: the next round tells
-      }
-      await new Promise((r) => setImmediate(r));
-    }
-  };
-  const refreshing$ = refresh();
+  const fresh = async (): Promise<number> => (polls = await scrape());
   let closing: Promise<void> | undefined;
   const handle: RunningServer = {
     k2v: { kind: 'tcp', host: '127.0.0.1', port: k2vPort },
@@ -86,16 +75,15 @@ export async function startWorkerCluster(base: ServerConfig, workers: number): P
     },
     close() {
       closing ??= (async () => {
-        refreshing = false;
-        await refreshing$;
         if (!gone) child.kill('SIGTERM');
         const code = await exited;
+        polls = 0; // every worker has exited: it holds no poll
         if (code !== 0) throw new Error(`worker cluster exited ${code}; stderr: ${err}`);
       })();
       return closing;
     },
     reloadTls: () => Promise.reject(new Error('K2V_TEST_WORKERS: no TLS reload')),
   };
-  freshCounts.set(handle, scrape);
+  freshCounts.set(handle, fresh);
   return handle;
 }
