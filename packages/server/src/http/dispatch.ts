@@ -19,6 +19,7 @@ import { responseCorsHeaders } from './cors.js';
 import { ENDPOINT_PERMISSION, type Endpoint } from './endpoint.js';
 import { errorBody, STATUS, toK2vError } from './errors.js';
 import { readBody } from './body.js';
+import { lingerOnClose } from './linger-close.js';
 import { checkPartitionKey, checkSortKey } from './json-body.js';
 import { handleDeleteBatch } from './handlers/delete-batch.js';
 import { handleDeleteItem } from './handlers/delete-item.js';
@@ -207,9 +208,11 @@ function sendError(deps: K2vDeps, p: Pending, path: string, err: unknown): void 
   }
   if (responseGone(res)) return;
   const body = errorBody(e, deps.region, path);
+  // The rest of an oversized body is not worth parsing: close the connection after answering
+  // (HTTP/1 only; the sink leaves the header out on HTTP/2, where the stream alone ends), once the
+  // client has stopped sending (linger-close.ts).
+  if (e.code === 'PayloadTooLarge') lingerOnClose(res);
   respond(p, STATUS[e.code], {
-    // The rest of an oversized body is not worth reading: close the connection after answering
-    // (HTTP/1 only; the sink leaves it out on HTTP/2, where the stream alone ends).
     ...(e.code === 'PayloadTooLarge' ? { connection: 'close' } : {}),
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../src/config/limits.js';
+import { within } from './support-http.js';
 import {
   b64,
   dumpBucket,
@@ -158,6 +159,30 @@ describe('size limits (src/config/limits.ts defaults)', () => {
       expectError(res, 413, 'PayloadTooLarge', `/${ts.bucket}`);
     }
     assert.deepEqual(await dumpBucket(ts), before);
+  });
+
+  it('an oversized upload gets its 413 and is read to its end, not cut by a reset (RFC 9112 9.6)', async () => {
+    // Closing at once, with the client's bytes unread, resets the connection: its upload fails
+    // with EPIPE and the 413 can be erased before the client reads it (seen from any client in
+    // another process, e.g. with K2V_TEST_WORKERS).
+    const big = Buffer.alloc(DEFAULT_LIMITS.maxBatchBodyBytes + 1, 0x20);
+    big[0] = 0x5b;
+    const errors: string[] = [];
+    let closed: Promise<void> | undefined;
+    const res = await ts.request({
+      method: 'POST',
+      path: `/${ts.bucket}`,
+      body: big,
+      contentSha256: 'unsigned',
+      onRequest: (req) => {
+        req.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message));
+        closed = new Promise((resolve) => req.once('socket', (socket) => socket.once('close', () => resolve())));
+      },
+    });
+    expectError(res, 413, 'PayloadTooLarge', `/${ts.bucket}`);
+    assert.equal(res.headers['connection'], 'close');
+    await within(closed ?? Promise.reject(new Error('no request')), 10_000, 'connection closed');
+    assert.deepEqual(errors, [], 'the upload ended with an error');
   });
 
   it(`partition keys up to ${DEFAULT_LIMITS.maxPartitionKeyBytes} UTF-8 bytes are accepted, longer -> 400`, async () => {

@@ -58,6 +58,8 @@ export interface RequestOptions {
    * 'unsigned': `x-amz-content-sha256: UNSIGNED-PAYLOAD`.
    */
   contentSha256?: 'header' | 'none' | 'unsigned';
+  /** Sees the client request before it is sent (to watch its socket: errors after the answer). */
+  onRequest?: ((req: http.ClientRequest) => void) | undefined;
   /** Signing clock (X-Amz-Date); default now. */
   date?: Date;
   /** Credential scope overrides; default the server's region and service 'k2v'. */
@@ -185,6 +187,7 @@ interface RawSend {
   /** Write the body in chunks of this size (chunked encoding when no Content-Length is set). */
   chunkBytes?: number | undefined;
   onFirstChunk?: (() => Promise<void>) | undefined;
+  onRequest?: ((req: http.ClientRequest) => void) | undefined;
 }
 
 /** node:http with keep-alive off: every request on a fresh socket, path and headers verbatim. */
@@ -202,6 +205,7 @@ export function rawSend(opts: RawSend): Promise<TestResponse> {
     });
     req.setTimeout(opts.timeoutMs ?? 60_000, () => req.destroy(new Error(`timeout: ${opts.method} ${opts.path}`)));
     req.on('error', reject);
+    opts.onRequest?.(req);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       const onFirst = opts.onFirstChunk;
@@ -408,6 +412,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
           timeoutMs: opts.timeoutMs,
           chunkBytes: opts.chunkBytes,
           onFirstChunk: opts.onFirstChunk,
+          onRequest: opts.onRequest,
         });
       },
       async restart() {

@@ -142,7 +142,7 @@ describe('GET /metrics without a metrics token (open, as in Garage)', () => {
     const item = await readItem(ts, pk, 'p');
     assert.ok(item);
     const poll = ts.request({ path: `/${ts.bucket}/${enc(pk)}?sort_key=p&causality_token=${item.ct}&timeout=30` });
-    await eventually(() => openWaiters(ts.server) === 1, 10_000, 'the poll is held');
+    await eventually(async () => (await openWaiters(ts.server)) === 1, 10_000, 'the poll is held');
     assert.equal(value(parseExposition((await scrape(ts)).text), 'k2v_polls_held'), 1);
     await putItem(ts, pk, 'p', 'v1', item.ct);
     assert.equal((await within(poll, 10_000, 'poll')).status, 200);

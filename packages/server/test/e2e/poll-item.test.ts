@@ -43,7 +43,7 @@ function poll(
 
 /** Waits until the server holds at least `n` open waiters (so a write cannot overtake the poll). */
 async function waitersReach(n: number, what: string): Promise<void> {
-  await eventually(() => openWaiters(ts.server) >= n, 10_000, what);
+  await eventually(async () => (await openWaiters(ts.server)) >= n, 10_000, what);
 }
 
 describe('PollItem', () => {
@@ -79,7 +79,7 @@ describe('PollItem', () => {
     const initial = await readItem(ts, pk, 'k');
     assert.ok(initial);
 
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = poll(pk, 'k', initial.ct, { timeout: 30, accept: 'application/octet-stream' });
     await waitersReach(base + 1, 'poll registered');
     await putItem(ts, pk, 'k', 'New value', initial.ct);
@@ -100,7 +100,7 @@ describe('PollItem', () => {
     const initial = await readItem(ts, pk, 'k');
     assert.ok(initial);
 
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const binary = poll(pk, 'k', initial.ct, { timeout: 30, accept: 'application/octet-stream' });
     const json = poll(pk, 'k', initial.ct, { timeout: 30 });
     await waitersReach(base + 2, 'polls registered');
@@ -120,7 +120,7 @@ describe('PollItem', () => {
     await putItem(ts, pk, 'k', 'a');
     const initial = await readItem(ts, pk, 'k');
     assert.ok(initial);
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const polls = Array.from({ length: 20 }, () => poll(pk, 'k', initial.ct, { timeout: 30 }));
     await waitersReach(base + 20, 'polls registered');
     await putItem(ts, pk, 'k', 'b', initial.ct);
@@ -136,7 +136,7 @@ describe('PollItem', () => {
     const timedOut = await within(poll(pk, 'k', EMPTY_TOKEN, { timeout: 1 }), 10_000, 'poll of a missing item');
     assert.equal(timedOut.status, 304);
 
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = poll(pk, 'k', EMPTY_TOKEN, { timeout: 30 });
     await waitersReach(base + 1, 'poll registered');
     await putItem(ts, pk, 'k', 'first');
@@ -183,7 +183,7 @@ describe('PollItem', () => {
     await putItem(ts, pk, 'k', 'a');
     const cur = await readItem(ts, pk, 'k');
     assert.ok(cur);
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = poll(pk, 'k', cur.ct, { timeout: 100000 });
     await waitersReach(base + 1, 'poll registered');
     await putItem(ts, pk, 'k', 'b', cur.ct);
@@ -217,15 +217,15 @@ describe('PollItem', () => {
   test('2 000 idle polls from one address are all held, then all woken by one write', async () => {
     // The default connection limits must let one client (an Aerogramme instance) hold many polls.
     const pk = uniquePk('poll-many');
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const n = 2000;
     const pending = Array.from({ length: n }, () => poll(pk, 'k', 'AAAAAAAAAAA', { timeout: 600 }));
-    await eventually(() => openWaiters(ts.server) >= base + n, 30_000, `${n} waiters registered`);
+    await eventually(async () => (await openWaiters(ts.server)) >= base + n, 30_000, `${n} waiters registered`);
     await putItem(ts, pk, 'k', 'many');
     const answers = await within(Promise.all(pending), 30_000, 'woken polls');
     assert.ok(answers.every((r) => r.status === 200), 'every poll answered 200');
     assert.deepEqual(answers[n - 1]!.json(), [b64('many')]);
-    await eventually(() => openWaiters(ts.server) === base, 10_000, 'waiters freed');
+    await eventually(async () => (await openWaiters(ts.server)) === base, 10_000, 'waiters freed');
   });
 
   test('2 000 aborted polls free their waiters and the server stays responsive', async () => {
@@ -233,7 +233,7 @@ describe('PollItem', () => {
     await putItem(ts, pk, 'k', 'v');
     const cur = await readItem(ts, pk, 'k');
     assert.ok(cur);
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const batch = 100;
     for (let done = 0; done < 2000; done += batch) {
       const controllers = Array.from({ length: batch }, () => new AbortController());
@@ -243,16 +243,16 @@ describe('PollItem', () => {
           () => 'aborted' as const,
         ),
       );
-      await eventually(() => openWaiters(ts.server) >= base + batch, 10_000, `batch ${done}: waiters registered`);
+      await eventually(async () => (await openWaiters(ts.server)) >= base + batch, 10_000, `batch ${done}: waiters registered`);
       for (const c of controllers) c.abort();
       const outcomes = await within(Promise.all(pending), 10_000, 'aborted polls');
       assert.ok(
         outcomes.every((o) => o === 'aborted'),
         `an aborted poll got an answer: ${outcomes.filter((o) => o !== 'aborted').join(',')}`,
       );
-      await eventually(() => openWaiters(ts.server) === base, 10_000, `batch ${done}: waiters freed`);
+      await eventually(async () => (await openWaiters(ts.server)) === base, 10_000, `batch ${done}: waiters freed`);
     }
-    assert.equal(openWaiters(ts.server), base);
+    assert.equal(await openWaiters(ts.server), base);
 
     // Still responsive: a read, and a fresh poll woken by a write.
     const again = await readItem(ts, pk, 'k');

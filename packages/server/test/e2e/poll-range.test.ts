@@ -76,7 +76,7 @@ function assert304(res: TestResponse, what: string): void {
 
 /** Waits until the server holds at least `n` open waiters (so a write cannot overtake the poll). */
 async function waitersReach(n: number): Promise<void> {
-  return eventually(() => openWaiters(ts.server) >= n, 10_000, 'poll registered');
+  return eventually(async () => (await openWaiters(ts.server)) >= n, 10_000, 'poll registered');
 }
 
 describe('PollRange without a seen marker', () => {
@@ -156,7 +156,7 @@ describe('PollRange with a seen marker', () => {
     assert.ok(initial);
     const first = result(await pollRange(pk, {}));
 
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = pollRange(pk, { seenMarker: first.seenMarker, timeout: 30 });
     await waitersReach(base + 1);
     await putItem(ts, pk, 'test1', 'New value', initial.ct);
@@ -194,7 +194,7 @@ describe('PollRange with a seen marker', () => {
   test('a marker of an empty partition wakes on the first write', async () => {
     const pk = uniquePk('pr-empty-wake');
     const first = result(await pollRange(pk, {}));
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = pollRange(pk, { seenMarker: first.seenMarker, timeout: 30 });
     await waitersReach(base + 1);
     await putItem(ts, pk, 'new', 'hello');
@@ -207,7 +207,7 @@ describe('PollRange with a seen marker', () => {
     const cur = await readItem(ts, pk, 'k');
     assert.ok(cur);
     const first = result(await pollRange(pk, {}));
-    const base = openWaiters(ts.server);
+    const base = await openWaiters(ts.server);
     const pending = pollRange(pk, { seenMarker: first.seenMarker, timeout: 30 });
     await waitersReach(base + 1);
     await deleteItem(ts, pk, 'k', cur.ct);

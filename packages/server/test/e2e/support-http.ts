@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import aws4 from 'aws4';
 import { AwsV4Signer } from 'aws4fetch';
 import { rawSend, sha256Hex, type TestResponse } from './harness.js';
+import { clusterPollCount } from '../support/worker-cluster.js';
 import type { RunningServer } from '../../src/server/running-server.js';
 
 export interface Creds {
@@ -141,17 +142,21 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Polls `cond` until true (or throws after `ms`). */
-export async function eventually(cond: () => boolean, ms: number, what: string): Promise<void> {
+export async function eventually(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`${what}: not reached within ${ms} ms`);
     await sleep(10);
   }
 }
 
-/** Open poll waiters of a running server (RunningServer.polls, the lead's PollRegistry). */
-export function openWaiters(server: RunningServer): number {
-  return server.polls.size;
+/**
+ * Open poll waiters of a running server (RunningServer.polls, the lead's PollRegistry), counted
+ * after every poll answered or registered before the call: with K2V_TEST_WORKERS, a fresh
+ * `/metrics` scrape of every worker (the background count can be a few milliseconds old).
+ */
+export async function openWaiters(server: RunningServer): Promise<number> {
+  return (await clusterPollCount(server)) ?? server.polls.size;
 }
 
 /** Sort by UTF-8 bytes, the contract's key order (section 1). */

@@ -214,7 +214,7 @@ describe('K2V over HTTPS: HTTP/1.1 and HTTP/2', { skip }, () => {
       const pollY = h2request(session, 'GET', pollPath('y'), sign(ts, port(), 'GET', pollPath('y'), undefined));
       let yDone = false;
       void pollY.then(() => (yDone = true));
-      await eventually(() => openWaiters(ts.server) === 2, 10_000, 'both polls held');
+      await eventually(async () => (await openWaiters(ts.server)) === 2, 10_000, 'both polls held');
 
       const px = `/${ts.bucket}/${enc(pk)}?sort_key=x`;
       const v = Buffer.from('x1');
@@ -223,7 +223,7 @@ describe('K2V over HTTPS: HTTP/1.1 and HTTP/2', { skip }, () => {
       assert.equal(woken.status, 200);
       assert.deepEqual(JSON.parse(woken.body.toString()), [b64('x1')]);
       assert.equal(yDone, false, 'the other poll still waits');
-      assert.equal(openWaiters(ts.server), 1);
+      assert.equal(await openWaiters(ts.server), 1);
 
       const py = `/${ts.bucket}/${enc(pk)}?sort_key=y`;
       const w = Buffer.from('y1');
