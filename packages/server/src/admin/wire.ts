@@ -5,49 +5,13 @@
  * counters are present and 0. Field order is Garage's; lists are sorted (Garage: by key or
  * alias name, or in no particular order) so that responses are deterministic.
  */
+import type { BucketKeyInfo, K2vStats, KeyInfo, KeyInfoBucket, ListBucketsItem, ListKeysItem } from 'k2v-client/admin';
 import type { AccessKey, Bucket, BucketPermission, CorsRule, MetadataDraft, MetadataStore } from '../store/metadata.js';
 
-export interface ListKeysItem {
-  id: string;
-  name: string;
-}
-
-export interface KeyInfoBucket {
-  id: string;
-  globalAliases: string[];
-  localAliases: string[];
-  permissions: BucketPermission;
-}
-
-export interface KeyInfo {
-  name: string;
-  accessKeyId: string;
-  /** Present only when asked for (creation, `showSecretKey=true`). */
-  secretAccessKey?: string;
-  permissions: { createBucket: boolean };
-  buckets: KeyInfoBucket[];
-}
-
-export interface ListBucketsItem {
-  id: string;
-  globalAliases: string[];
-  localAliases: { accessKeyId: string; alias: string }[];
-}
-
-export interface BucketKeyInfo {
-  accessKeyId: string;
-  name: string;
-  permissions: BucketPermission;
-  bucketLocalAliases: string[];
-}
-
-/** Extension: totals of the bucket's K2V partition counters (contract section 7). */
-export interface K2vStats {
-  items: number;
-  partitions: number;
-  values: number;
-  bytes: number;
-}
+// The shapes the client library reads are its own types (k2v-client/admin): built here from them,
+// a field one side renames fails this package's build instead of a client at run time. BucketInfo
+// stays here: the client reads a subset of it (Garage's S3 counters are left out there).
+export type { BucketKeyInfo, K2vStats, KeyInfo, KeyInfoBucket, ListBucketsItem, ListKeysItem };
 
 export interface BucketInfo {
   id: string;

@@ -21,10 +21,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { CrashWriter } from '../support/crash-writer.js';
-import { assertBucketMatches, Controller, itemsOf, spreadOver, sumStats } from '../support/crash-run.js';
+import type { CrashWriter } from '../support/crash-writer.js';
+import { assertBucketMatches, Controller, sumStats, writersOverServers } from '../support/crash-run.js';
 import { startPgCluster, startStandby, type PgCluster } from '../support/pg-cluster.js';
-import { Rng, seedFrom } from '../support/rng.js';
+import { seedFrom } from '../support/rng.js';
 import { createTenant, freePort, ServerProcess, sleep, type ServerProcessOptions } from '../support/server-process.js';
 import { enc, SignedClient, tokenOf } from '../support/signed-client.js';
 import { TEST_DB_ENGINE } from './db-engine.js';
@@ -130,14 +130,7 @@ test(
     }
 
     const failures: string[] = [];
-    const writers = Array.from({ length: WRITERS }, (_, w) => {
-      const own = servers.map((url) => new SignedClient({ url, ...tenant, maxSockets: 2, timeoutMs: 30_000 }));
-      clients.push(...own);
-      return new CrashWriter(w, spreadOver(own, new Rng(seed + 100 + w)), tenant.bucket, itemsOf(w), gate, new Rng(seed + 1 + w), failures, {
-        unavailableIsUnknown: true,
-        severalNodes: true,
-      });
-    });
+    const writers = writersOverServers(WRITERS, servers, tenant, gate, seed, failures, clients);
     const acked = (): number => sumStats(writers, (s) => s.acked);
     gate.setUp();
     const running = writers.map((w) => w.run());

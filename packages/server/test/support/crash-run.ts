@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { assertIndexMatches, readPartitions } from './bucket-check.js';
-import type { CrashWriter, Gate, TrackedItem } from './crash-writer.js';
+import { CrashWriter, type Gate, type TrackedItem } from './crash-writer.js';
 import { sameState as sameAsWritten, sameValues, showState } from './item-model.js';
-import type { Rng } from './rng.js';
-import type { K2vRequest, K2vResponse, SignedClient } from './signed-client.js';
+import { Rng } from './rng.js';
+import type { Tenant } from './server-process.js';
+import { SignedClient, type K2vRequest, type K2vResponse } from './signed-client.js';
 
 /** Tells writers whether the server is up; the controller flips it around each kill. */
 export class Controller implements Gate {
@@ -66,6 +67,30 @@ export function itemsOf(w: number): TrackedItem[] {
 /** A client that sends each request to one of several servers of the same store, at random. */
 export function spreadOver(clients: readonly SignedClient[], rng: Rng): Pick<SignedClient, 'request'> {
   return { request: (req: K2vRequest): Promise<K2vResponse> => rng.pick(clients).request(req) };
+}
+
+/**
+ * `count` writers for several servers (crash-postgres, pg-failover): each has its own client per
+ * server (pushed to `clients`, for closing) and sends every request to one of them at random, so a
+ * write through one server is read back through another; a 503 is an unknown outcome (database down).
+ */
+export function writersOverServers(
+  count: number,
+  servers: readonly string[],
+  tenant: Tenant,
+  gate: Gate,
+  seed: number,
+  failures: string[],
+  clients: SignedClient[],
+): CrashWriter[] {
+  return Array.from({ length: count }, (_, w) => {
+    const own = servers.map((url) => new SignedClient({ url, ...tenant, maxSockets: 2, timeoutMs: 30_000 }));
+    clients.push(...own);
+    return new CrashWriter(w, spreadOver(own, new Rng(seed + 100 + w)), tenant.bucket, itemsOf(w), gate, new Rng(seed + 1 + w), failures, {
+      unavailableIsUnknown: true,
+      severalNodes: true,
+    });
+  });
 }
 
 export interface BucketVerdict {

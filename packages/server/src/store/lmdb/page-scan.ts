@@ -27,16 +27,17 @@ export interface OpenScan {
   close(): void;
 }
 
-export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, OpenScan {
+/**
+ * What every page scan over one lmdb-js cursor shares: pages handed over by `next()`, and the
+ * cursor released exactly once, by `close()`, `return()` or running out. `fill()` is the scan's
+ * own loop; it calls `ranOut()` when the cursor is exhausted and `close()` to stop early.
+ */
+export abstract class CursorPages<E, T> implements AsyncIterableIterator<readonly T[]>, OpenScan {
   private done = false;
 
   constructor(
-    private readonly inner: Iterator<E>,
-    private readonly map: (e: E) => T,
-    private readonly walker: RangeWalker<T>,
+    protected readonly inner: Iterator<E>,
     private readonly onEnd: (scan: OpenScan) => void,
-    /** Bytes an entry holds (its stored record), for PAGE_BYTES; undefined: entries are small. */
-    private readonly bytesOf?: (e: T) => number,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -68,7 +69,29 @@ export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, 
     this.onEnd(this);
   }
 
-  private fill(): T[] {
+  /** The cursor ran out: an exhausted lmdb-js iterator has already released it. */
+  protected ranOut(): void {
+    this.done = true;
+    this.onEnd(this);
+  }
+
+  /** One page, at most PAGE_ENTRIES entries and about PAGE_BYTES bytes. */
+  protected abstract fill(): T[];
+}
+
+export class LmdbPageScan<E, T> extends CursorPages<E, T> {
+  constructor(
+    inner: Iterator<E>,
+    private readonly map: (e: E) => T,
+    private readonly walker: RangeWalker<T>,
+    onEnd: (scan: OpenScan) => void,
+    /** Bytes an entry holds (its stored record), for PAGE_BYTES; undefined: entries are small. */
+    private readonly bytesOf?: (e: T) => number,
+  ) {
+    super(inner, onEnd);
+  }
+
+  protected fill(): T[] {
     const page: T[] = [];
     const walker = this.walker;
     const inner = this.inner;
@@ -82,9 +105,7 @@ export class LmdbPageScan<E, T> implements AsyncIterableIterator<readonly T[]>, 
       }
       const r = inner.next();
       if (r.done === true) {
-        // Ran out: an exhausted lmdb-js iterator has already released its cursor.
-        this.done = true;
-        this.onEnd(this);
+        this.ranOut();
         break;
       }
       const e = map(r.value);
