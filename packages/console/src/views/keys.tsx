@@ -1,5 +1,5 @@
 /** Access keys: list, create (the secret shown once), import, delete; the permissions matrix. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { KeyInfo } from 'k2v-client/admin';
 import { describeError } from '../api.js';
 import { CopyButton, ErrorBox, Show, useAsync, useListKeys } from '../ui.js';
@@ -124,25 +124,44 @@ export function Keys({ ctx }: { ctx: Ctx }) {
 
 const FLAGS = ['read', 'write', 'owner'] as const;
 
+/** A click on the matrix not yet shown by a load; `settledAs` once its request has finished. */
+interface Pending {
+  readonly on: boolean;
+  readonly settledAs?: number;
+}
+
 export function Permissions({ ctx }: { ctx: Ctx }) {
   const admin = ctx.api.admin;
+  // Counts the toggles whose request has finished; a load remembers the count it started at.
+  const settled = useRef(0);
   const [data, reload] = useAsync(async (signal) => {
     if (admin === undefined) return undefined;
+    const seenSettled = settled.current;
     const [keys, buckets] = await Promise.all([admin.listKeys({ signal }), admin.listBuckets({ signal })]);
     const infos = await Promise.all(buckets.map((b) => admin.getBucketInfo({ id: b.id }, { signal })));
-    return { keys, buckets: infos };
+    return { keys, buckets: infos, seenSettled };
   }, []);
   const [error, setError] = useState<string>();
-  // What the user just clicked, shown until the reloaded matrix says it.
-  const [pending, setPending] = useState<ReadonlyMap<string, boolean>>(new Map());
-  useEffect(() => setPending(new Map()), [data]);
+  // What the user just clicked, shown until a matrix loaded after its request finished says it.
+  // A load that began earlier (the reload of the previous click, say) knows nothing of it and
+  // must not undo the tick the user sees.
+  const [pending, setPending] = useState<ReadonlyMap<string, Pending>>(new Map());
+  useEffect(() => {
+    if (data.state !== 'ready' || data.value === undefined) return;
+    const seen = data.value.seenSettled;
+    setPending((m) => new Map([...m].filter(([, p]) => p.settledAs === undefined || p.settledAs > seen)));
+  }, [data]);
   if (admin === undefined) return <p>Permissions are managed with the admin token.</p>;
   const toggle = async (bucketId: string, keyId: string, flag: (typeof FLAGS)[number], on: boolean) => {
     setError(undefined);
-    setPending((m) => new Map(m).set(`${bucketId}/${keyId}/${flag}`, on));
+    const cell = `${bucketId}/${keyId}/${flag}`;
+    setPending((m) => new Map(m).set(cell, { on }));
     try {
       if (on) await admin.allowKey(bucketId, keyId, { [flag]: true });
       else await admin.denyKey(bucketId, keyId, { [flag]: true });
+      const settledAs = ++settled.current;
+      // Only if no later click on the same cell has replaced this one.
+      setPending((m) => (m.get(cell)?.on === on && m.get(cell)?.settledAs === undefined ? new Map(m).set(cell, { on, settledAs }) : m));
       ctx.api.reset();
       reload();
     } catch (err) {
@@ -189,7 +208,7 @@ export function Permissions({ ctx }: { ctx: Ctx }) {
                               <label class="flag" key={f}>
                                 <input
                                   type="checkbox"
-                                  checked={pending.get(`${b.id}/${k.id}/${f}`) ?? p?.[f] ?? false}
+                                  checked={pending.get(`${b.id}/${k.id}/${f}`)?.on ?? p?.[f] ?? false}
                                   aria-label={`${f} of ${k.name} on ${bucketLabel(b)}`}
                                   onChange={(e) => void toggle(b.id, k.id, f, e.currentTarget.checked)}
                                 />

@@ -108,15 +108,43 @@ describe('the web console in Chromium', () => {
     await page.getByTestId('keys').getByText(keyId).waitFor(WAIT);
 
     await page.getByRole('link', { name: 'Permissions' }).click();
+    // The matrix reloads after each click. Here the reload of the first click (slowed) lands
+    // while the second click's grant (slowed more) is still on its way: it must not undo the
+    // second tick on the screen.
+    const slowInfo = '**/v1/bucket?id=*';
+    const slowAllow = '**/v1/bucket/allow';
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await page.route(slowInfo, async (route) => {
+      await pause(300);
+      await route.continue();
+    });
+    await page.route(slowAllow, async (route) => {
+      if (route.request().postData()?.includes('"write":true') === true) await pause(1000);
+      await route.continue();
+    });
+    const labels = ['read', 'write'].map((flag) => `${flag} of ${KEY} on ${BUCKET}`);
+    for (const label of labels) await page.getByLabel(label).check();
+    // Sampled in the page for longer than the slowed reloads (a string: no DOM types here).
+    const unticked = await page.evaluate<string[]>(`new Promise((done) => {
+      const seen = new Set();
+      const t = setInterval(() => {
+        for (const label of ${JSON.stringify(labels)}) {
+          const el = document.querySelector('input[aria-label="' + label + '"]');
+          if (!el || !el.checked) seen.add(label);
+        }
+      }, 5);
+      setTimeout(() => { clearInterval(t); done([...seen]); }, 2000);
+    })`);
+    assert.deepEqual(unticked, [], 'the boxes stayed ticked while the reloads of earlier clicks landed');
     for (const flag of ['read', 'write']) {
-      await page.getByLabel(`${flag} of ${KEY} on ${BUCKET}`).check();
       const granted = async () => {
         const info = await ts.admin('GET', `/v1/bucket?id=${bucketId}`).then((r) => r.json<{ keys: { accessKeyId: string; permissions: Record<string, boolean> }[] }>());
         return info.keys.some((x) => x.accessKeyId === keyId && x.permissions[flag] === true);
       };
-      await page.getByLabel(`${flag} of ${KEY} on ${BUCKET}`).and(page.locator(':checked')).waitFor(WAIT);
       await until(granted, `${flag} granted`);
     }
+    await page.unroute(slowInfo);
+    await page.unroute(slowAllow);
     await shot(page, 'permissions');
   });
 
