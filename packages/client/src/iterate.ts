@@ -1,8 +1,14 @@
 /** Whole ranges, page by page: ReadBatch / ReadIndex calls that follow `nextStart`. */
-import type { K2vClient } from './client.js';
-import type { KeyedItem } from './items.js';
+import type { RangeFilter } from './call-shapes.js';
+import type { KeyedItem, RangeResult } from './items.js';
 import type { CallOptions } from './transport.js';
-import type { IndexEntry } from './wire.js';
+import type { IndexEntry, ReadBatchQuery, ReadIndexResult } from './wire.js';
+
+/** The calls a walk makes: K2vClient's, named by shape so that this file does not import it. */
+export interface RangeReader {
+  readBatch(queries: readonly ReadBatchQuery[], opts?: CallOptions): Promise<RangeResult[]>;
+  readIndex(filter?: RangeFilter, opts?: CallOptions): Promise<ReadIndexResult>;
+}
 
 /** Which items of a partition `items()` walks. */
 export interface ItemsFilter {
@@ -30,7 +36,7 @@ export interface PartitionsFilter {
 
 const DEFAULT_PAGE = 1000;
 
-export async function* iterateItems(k2v: K2vClient, pk: string, filter: ItemsFilter, opts: CallOptions): AsyncGenerator<KeyedItem, void, undefined> {
+export async function* iterateItems(k2v: RangeReader, pk: string, filter: ItemsFilter, opts: CallOptions): AsyncGenerator<KeyedItem, void, undefined> {
   const { pageSize = DEFAULT_PAGE, start, ...query } = filter;
   let from = start;
   for (;;) {
@@ -42,7 +48,7 @@ export async function* iterateItems(k2v: K2vClient, pk: string, filter: ItemsFil
   }
 }
 
-export async function* iteratePartitions(k2v: K2vClient, filter: PartitionsFilter, opts: CallOptions): AsyncGenerator<IndexEntry, void, undefined> {
+export async function* iteratePartitions(k2v: RangeReader, filter: PartitionsFilter, opts: CallOptions): AsyncGenerator<IndexEntry, void, undefined> {
   const { pageSize = DEFAULT_PAGE, start, ...query } = filter;
   let from = start;
   for (;;) {

@@ -3,10 +3,17 @@
  * application would otherwise write by hand: re-poll on timeout, keep the token or seen marker,
  * back off on transient errors, stop on abort or `break`.
  */
-import type { PollRangeResult } from './call-shapes.js';
-import type { K2vClient } from './client.js';
+import type { PollOptions, PollRangeQuery, PollRangeResult } from './call-shapes.js';
 import { K2vError } from './errors.js';
 import { EMPTY_TOKEN, type CausalityToken, type Item } from './items.js';
+import type { CallOptions } from './transport.js';
+
+/** The calls a watch makes: K2vClient's, named by shape so that this file does not import it. */
+export interface Poller {
+  readItem(pk: string, sk: string, opts?: CallOptions): Promise<Item | undefined>;
+  pollItem(pk: string, sk: string, token: CausalityToken, opts?: PollOptions): Promise<Item | undefined>;
+  pollRange(pk: string, query?: PollRangeQuery, opts?: PollOptions): Promise<PollRangeResult | undefined>;
+}
 
 /** Options of both watches. */
 export interface WatchOptions {
@@ -112,7 +119,7 @@ function makeWatch<T>(outer: AbortSignal | undefined, run: (signal: AbortSignal)
   return watch;
 }
 
-export function watchItem(k2v: K2vClient, pk: string, sk: string, opts: WatchItemOptions): Watch<Item> {
+export function watchItem(k2v: Poller, pk: string, sk: string, opts: WatchItemOptions): Watch<Item> {
   return makeWatch<Item>(opts.signal, async function* (signal) {
     let token: CausalityToken | undefined = opts.since;
     if (token === undefined) {
@@ -133,7 +140,7 @@ export function watchItem(k2v: K2vClient, pk: string, sk: string, opts: WatchIte
 }
 
 export function watchRange(
-  k2v: K2vClient,
+  k2v: Poller,
   pk: string,
   filter: { prefix?: string; start?: string; end?: string },
   opts: WatchRangeOptions,

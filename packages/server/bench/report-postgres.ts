@@ -3,8 +3,8 @@
  * database against pgbench on the same cluster, measured in the same run.
  */
 import { f0, f1, f2, ms, ratio } from './format.js';
-import type { TargetCheck } from './report-targets.js';
 import type { Results } from './results.js';
+import type { TargetCheck } from './target-check.js';
 import type { MultiMeasured } from './workloads/multi-drive.js';
 import type { PgbenchMeasured, PostgresResult } from './workloads/postgres.js';
 

@@ -5,12 +5,7 @@
 import { f0, f1, f2, MB, medianRun, ms, ratio } from './format.js';
 import { postgresTargets } from './report-postgres.js';
 import type { Results, ScaleRow } from './results.js';
-
-export interface TargetCheck {
-  readonly target: string;
-  readonly measured: string;
-  readonly met: boolean | undefined;
-}
+import type { TargetCheck } from './target-check.js';
 
 const byName = (r: Results, name: string) => r.rows.find((x) => x.workload === name);
 

@@ -19,7 +19,7 @@ import { handleCreateBucket, handleDeleteBucket, handleGetBucketInfo, handleList
 import { checkBearerToken, tokenDigest } from './bearer-token.js';
 import { authorizeAdmin } from './admin-auth.js';
 import type { ConsoleSite } from './console-site.js';
-import type { AdminContext, AdminResult } from './context.js';
+import type { AdminContext, AdminResult, HealthReport } from './context.js';
 import { badRequest, toErrorResponse } from './errors.js';
 import { serveDump } from './k2v-dump.js';
 import { restore } from './k2v-restore.js';
@@ -57,9 +57,6 @@ export interface MetricsSource {
   readonly contentType: string;
   render(): Promise<string>;
 }
-
-/** `ok: false` answers 503 with the reason (one line for an operator reading a load balancer's log). */
-export type HealthReport = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** The request's state as the error path needs it. */
 interface Pending {

@@ -3,7 +3,8 @@
  * (store.healthy()), and the disk holding the data directory is not full. A full map budget is
  * not a failure: deletes still work and free space (README "Limits").
  */
-import { STORE_UNAVAILABLE, type HealthReport } from '../admin/admin-server.js';
+import { STORE_UNAVAILABLE } from '../admin/admin-server.js';
+import type { HealthReport } from '../admin/context.js';
 import { freeBytes } from '../store/lmdb/disk-space.js';
 import type { Store } from '../store/store.js';
 

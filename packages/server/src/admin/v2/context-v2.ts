@@ -3,8 +3,7 @@
  * configuration holds (ListAdminTokens lists them), the data directory (disk space in
  * GetClusterStatus) and the clock (token expiry; injected in tests).
  */
-import type { HealthReport } from '../admin-server.js';
-import type { AdminContext, AdminResult } from '../context.js';
+import type { AdminContext, AdminResult, HealthReport } from '../context.js';
 import type { V2Lookup } from './wire-v2.js';
 import { lookupIn } from './wire-v2.js';
 
