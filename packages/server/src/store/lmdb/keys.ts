@@ -2,7 +2,8 @@
  * Key layout of the `k2v` LMDB database (raw binary keys, compared bytewise by LMDB):
  *
  *   INFO      00 | name (ASCII)                        node ids and `last` timestamps (one pair
- *                                                       per worker slot), format version
+ *                                                       per worker slot), format version, the
+ *                                                       last transaction's id (several workers)
  *   ITEM      01 | H(bucket, pk) (16 B) | sk UTF-8      encoded item (src/store/item-codec.ts)
  *   COUNTER   02 | bucket id (32 B) | pk UTF-8          encoded IndexCounts, only when non-zero
  *   BUCKET    03 | bucket id (32 B)                     number of items (tombstones included)
@@ -47,6 +48,8 @@ const AFTER_UTF8 = 0xff;
 export const NODE_ID_KEY = Buffer.from([TAG_INFO, ...Buffer.from('node')]);
 export const LAST_KEY = Buffer.from([TAG_INFO, ...Buffer.from('last')]);
 export const FORMAT_KEY = Buffer.from([TAG_INFO, ...Buffer.from('format')]);
+/** The id of the last write transaction (commit-stamp.ts); only with several worker processes. */
+export const COMMIT_STAMP_KEY = Buffer.from([TAG_INFO, ...Buffer.from('commit')]);
 /** Every node id key sorts between NODE_ID_KEY (slot 0's) and this. */
 export const NODE_IDS_END = Buffer.from([...NODE_ID_KEY, AFTER_UTF8]);
 

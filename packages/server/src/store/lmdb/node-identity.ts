@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'lmdb';
 import { StoreError } from '../errors.js';
+import type { CommitStamp } from './commit-stamp.js';
 import { FORMAT_KEY, lastKey, lastKeyOfNodeKey, NODE_ID_KEY, NODE_IDS_END, nodeIdKey } from './keys.js';
 import { decodeU64, encodeU64 } from './values.js';
 import type { ItemsDb } from './writer-state.js';
@@ -24,8 +25,9 @@ export interface NodeState {
 }
 
 /** Reads (or, on a new store, creates) the node state of one worker slot, durably. */
-export async function loadNodeState(db: ItemsDb, slot = 0): Promise<NodeState> {
+export async function loadNodeState(db: ItemsDb, slot = 0, stamp?: CommitStamp): Promise<NodeState> {
   return db.transaction(() => {
+    stamp?.mark();
     const format = db.get(FORMAT_KEY);
     if (format === undefined) {
       void db.put(FORMAT_KEY, encodeU64(FORMAT_VERSION));

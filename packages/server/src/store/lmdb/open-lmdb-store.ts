@@ -9,6 +9,7 @@ import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { pino, type Logger } from 'pino';
 import { guardCommitFailures } from './commit-failure-guard.js';
+import { CommitStamp } from './commit-stamp.js';
 import type { StoreObserver } from '../store-metrics.js';
 import { StoreError } from '../errors.js';
 import { acquireDirLock, workerLockName, type DirLock } from './dir-lock.js';
@@ -18,7 +19,7 @@ import { LmdbMetadataStore, type MetaGeneration } from './metadata-store.js';
 import { bucketBytes, bucketCountKey, lastKey } from './keys.js';
 import { ReadFreshness, type PeerLink } from './peer-processes.js';
 import { loadNodeState } from './node-identity.js';
-import { observedTransactions } from './observed-transactions.js';
+import { observedTransactions, type Transact } from './observed-transactions.js';
 import { pagesInUseBytes, SizeBudget } from './size-budget.js';
 import { openViewDbs } from './view-dbs.js';
 import type { ItemsDb } from './writer-state.js';
@@ -75,14 +76,19 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
     const views = openViewDbs(env);
     const metaDb = env.openDB({ name: 'meta' });
     const slot = worker?.slot ?? 0;
-    const state = await loadNodeState(db, slot);
-    const freshness = new ReadFreshness(worker === undefined ? undefined : env);
+    // With several processes every write transaction carries its id (commit-stamp.ts).
+    const stamp = new CommitStamp(worker === undefined ? undefined : db);
+    const state = await loadNodeState(db, slot, stamp);
+    const freshness = worker === undefined ? new ReadFreshness(undefined) : new ReadFreshness(env, db, stamp);
     const generation: MetaGeneration = {
       read: () => {
         const g: unknown = metaDb.get(GENERATION_KEY);
         return typeof g === 'number' ? g : 0;
       },
-      write: (n) => void metaDb.put(GENERATION_KEY, n),
+      write: (n) => {
+        void metaDb.put(GENERATION_KEY, n);
+        stamp.mark();
+      },
       freshen: () => freshness.ensure(),
     };
     const meta = LmdbMetadataStore.load(metaDb, (bucketId) => db.get(bucketCountKey(bucketBytes(bucketId))) !== undefined, generation);
@@ -120,13 +126,24 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       runsGc: worker?.runsGc ?? true,
       freshness,
       ...(worker === undefined ? {} : { peers: worker.peers }),
-      transact: observedTransactions(env, db, opts.observer),
+      transact: stamped(observedTransactions(env, db, opts.observer), stamp),
     });
   } catch (err) {
     if (env !== undefined) await env.close().catch(() => undefined);
     lock.release();
     throw err;
   }
+}
+
+/** Each transaction callback also stamps the transaction's id (several workers only). */
+function stamped(transact: Transact, stamp: CommitStamp): Transact {
+  if (!stamp.enabled) return transact;
+  return (fn) =>
+    transact(() => {
+      const result = fn();
+      stamp.mark();
+      return result;
+    });
 }
 
 /** A worker's slot lock; a previous holder may still be draining its requests: wait for it. */

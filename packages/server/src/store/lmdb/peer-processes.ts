@@ -13,16 +13,29 @@
  *
  * A process SIGKILLed in the middle of a commit. LMDB writes the new meta page, then publishes
  * the new transaction id in lock.mdb for readers, then releases the write lock. Killed between
- * the first two steps, the commit is on disk but readers of the other processes keep starting
+ * the first two steps (the meta page's synchronous write takes a tenth of a millisecond, so a
+ * kill lands there often), the commit is on disk but readers of the other processes keep starting
  * from the previous transaction until the next writer takes the lock, finds its owner dead and
- * repairs the published id. Such a write was never acknowledged (its process died before it could
- * answer), but a read in that window would show it missing and a later read present. So as soon
- * as the primary reports a dead worker, each survivor takes the write lock once (an empty write
- * transaction), which makes LMDB repair the id. The window between the death and that repair
- * remains (milliseconds; docs/operations.md).
+ * repairs the published id. Such a write was never acknowledged, but a read in that window would
+ * show it missing and a later read present: a client that lost its connection to the killed
+ * process, read the item elsewhere and wrote again on that basis would find its earlier write
+ * back beside the new one. The window is not closed by waiting to hear of the death (the client
+ * sees its connection drop no later than any process does): each turn's first read compares the
+ * id stamped in its snapshot by the last writer (commit-stamp.ts) with the newest meta page on
+ * disk, and when the snapshot is behind and stays behind for a moment (a live writer publishes
+ * within its meta page write), it takes the write lock (an empty write transaction), which makes
+ * LMDB repair a dead owner's commit, and reads again. The primary's news of a dead worker also
+ * makes each survivor take the lock once, for the snapshots that are not renewed per turn.
  */
+import { performance } from 'node:perf_hooks';
 import type { RootDatabase } from 'lmdb';
 import type { ItemChange } from '../store.js';
+import { lastTxnOnDisk, type CommitStamp } from './commit-stamp.js';
+import type { ItemsDb } from './writer-state.js';
+
+/** How long a snapshot may trail the newest meta page before the write lock is taken (a live writer publishes within its meta page's synchronous write). */
+const PUBLISH_GRACE_MS = 5;
+const spin = new Int32Array(new SharedArrayBuffer(4));
 
 /** The channel to the other processes (the cluster primary relays it). */
 export interface PeerLink {
@@ -36,12 +49,21 @@ export interface PeerLink {
 
 export class ReadFreshness {
   private renewed = false;
+  /** The meta page id at which the write lock was last taken for a trailing snapshot. */
+  private repairedAt = -1;
   private readonly onRenew: (() => void)[] = [];
   private readonly clear = (): void => {
     this.renewed = false;
   };
+  /** Times a snapshot trailed the disk past the grace and the write lock was taken (tests, logs). */
+  lockTakenForStaleSnapshot = 0;
 
-  constructor(private readonly env: RootDatabase | undefined) {}
+  /** `env` undefined: one process on the environment; `db` and `stamp` are the worker's. */
+  constructor(
+    private readonly env: RootDatabase | undefined,
+    private readonly db?: ItemsDb,
+    private readonly stamp?: CommitStamp,
+  ) {}
 
   /** Runs after each renewal (the metadata store checks its generation there). */
   afterRenew(fn: () => void): void {
@@ -54,11 +76,30 @@ export class ReadFreshness {
     this.renewed = true;
     queueMicrotask(this.clear);
     this.env.resetReadTxn();
+    this.catchUpWithDisk(this.env);
     for (const fn of this.onRenew) fn();
   }
 
   /** A change from another process arrived: the next read must see it, even in this turn. */
   invalidate(): void {
     this.renewed = false;
+  }
+
+  /** See the file comment: a snapshot behind the newest meta page, past the grace, takes the write lock. */
+  private catchUpWithDisk(env: RootDatabase): void {
+    const stamp = this.stamp;
+    if (stamp === undefined || this.db === undefined) return;
+    const onDisk = lastTxnOnDisk(env);
+    if (onDisk === this.repairedAt || stamp.seen() >= onDisk) return;
+    const deadline = performance.now() + PUBLISH_GRACE_MS;
+    while (performance.now() < deadline) {
+      Atomics.wait(spin, 0, 0, 0.05);
+      env.resetReadTxn();
+      if (stamp.seen() >= onDisk) return;
+    }
+    this.repairedAt = onDisk;
+    this.lockTakenForStaleSnapshot++;
+    this.db.transactionSync(() => undefined);
+    env.resetReadTxn();
   }
 }
