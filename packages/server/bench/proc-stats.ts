@@ -3,7 +3,7 @@
  * measured from outside without instrumenting it.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks: number | undefined;
 
@@ -119,5 +119,60 @@ function safeCpu(pid: number): number | undefined {
     return cpuSeconds(pid);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * CPU of a process and its children over a run, percent of one core: a PostgreSQL cluster
+ * (postmaster and every backend, background workers included), or a `k2v server --workers N`
+ * (the primary and its workers). Children come and go (backends with their connections, a
+ * restarted worker), so they are sampled every `everyMs`; a child's CPU is counted from its first
+ * sample (0 if it was born during the run) to its last.
+ */
+export class TreeCpuMeter {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly t0 = process.hrtime.bigint();
+
+  constructor(private readonly root: number, everyMs = 200) {
+    for (const [pid, cpu] of this.scan()) {
+      this.first.set(pid, cpu);
+      this.last.set(pid, cpu);
+    }
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  private sample(): void {
+    for (const [pid, cpu] of this.scan()) {
+      if (!this.first.has(pid)) this.first.set(pid, 0);
+      this.last.set(pid, cpu);
+    }
+  }
+
+  private *scan(): Generator<[number, number]> {
+    const ticks = ticksPerSecond();
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      const pid = Number(d);
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pid !== this.root && Number(fields[1]) !== this.root) continue;
+      yield [pid, (Number(fields[11]) + Number(fields[12])) / ticks];
+    }
+  }
+
+  percent(): number {
+    clearInterval(this.timer);
+    this.sample();
+    const wall = Number(process.hrtime.bigint() - this.t0) / 1e9;
+    let cpu = 0;
+    for (const [pid, end] of this.last) cpu += end - (this.first.get(pid) ?? 0);
+    return wall <= 0 ? 0 : (cpu / wall) * 100;
   }
 }

@@ -105,7 +105,7 @@ export function renderReport(r: Results): string {
   );
   out.push('');
   out.push(
-    'CPU is in percent of one core over the measured run: the server process (all threads), the load generator, and everything else on the machine (other processes: a high figure means the run was disturbed).',
+    'CPU is in percent of one core over the measured run: the server process (all threads; with `--workers N`, the primary and its workers), the load generator, and everything else on the machine (other processes: a high figure means the run was disturbed).',
   );
   out.push(
     'The bare server is measured just before each workload, and the etcd equivalent just after it, so each ratio compares runs a few seconds apart.',

@@ -5,12 +5,12 @@
  * same run. If the cluster cannot start, this throws: the benchmark fails, it never skips.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { pgBinDir, startPgCluster, type PgCluster } from '../../test/support/pg-cluster.js';
-import { sampleCpu, ticksPerSecond } from '../proc-stats.js';
+import { sampleCpu } from '../proc-stats.js';
 
 const run = promisify(execFile);
 
@@ -136,60 +136,6 @@ export class PgClusterTarget {
 
   destroy(): Promise<void> {
     return this.cluster.destroy();
-  }
-}
-
-/**
- * CPU of the whole cluster (postmaster and every backend, background workers included) over a
- * run, percent of one core. Backends come and go with their connections, so the children of the
- * postmaster are sampled every `everyMs`; a backend's CPU is counted from its first sample (0 if
- * it was born during the run) to its last.
- */
-export class ClusterCpuMeter {
-  private readonly first = new Map<number, number>();
-  private readonly last = new Map<number, number>();
-  private readonly timer: NodeJS.Timeout;
-  private readonly t0 = process.hrtime.bigint();
-
-  constructor(private readonly postmaster: number, everyMs = 200) {
-    for (const [pid, cpu] of this.scan()) {
-      this.first.set(pid, cpu);
-      this.last.set(pid, cpu);
-    }
-    this.timer = setInterval(() => this.sample(), everyMs);
-  }
-
-  private sample(): void {
-    for (const [pid, cpu] of this.scan()) {
-      if (!this.first.has(pid)) this.first.set(pid, 0);
-      this.last.set(pid, cpu);
-    }
-  }
-
-  private *scan(): Generator<[number, number]> {
-    const ticks = ticksPerSecond();
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      const pid = Number(d);
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (pid !== this.postmaster && Number(fields[1]) !== this.postmaster) continue;
-      yield [pid, (Number(fields[11]) + Number(fields[12])) / ticks];
-    }
-  }
-
-  percent(): number {
-    clearInterval(this.timer);
-    this.sample();
-    const wall = Number(process.hrtime.bigint() - this.t0) / 1e9;
-    let cpu = 0;
-    for (const [pid, end] of this.last) cpu += end - (this.first.get(pid) ?? 0);
-    return wall <= 0 ? 0 : (cpu / wall) * 100;
   }
 }
 

@@ -4,7 +4,7 @@
  * from /proc; its RSS is read at the end.
  */
 import path from 'node:path';
-import { CpuMeter, MachineMeter, rssBytes } from '../proc-stats.js';
+import { MachineMeter, rssBytes, TreeCpuMeter } from '../proc-stats.js';
 import { runLoad, type LoadResult, type LoadTool } from '../load/run-load.js';
 import type { RequestFile } from '../load/request-file.js';
 import type { Target } from '../sign.js';
@@ -54,7 +54,8 @@ export async function drive(o: DriveOptions, server: MeasuredServer, file: Reque
     offset = (warm.requests + o.connections) % file.count;
   }
   await server.profiler?.start();
-  const cpu = new CpuMeter(server.pid);
+  // The primary and its workers with --workers N (one process without).
+  const cpu = new TreeCpuMeter(server.pid);
   const machine = new MachineMeter();
   const r = await runLoad({
     tool: o.tool,

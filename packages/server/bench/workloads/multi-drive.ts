@@ -8,8 +8,7 @@
 import path from 'node:path';
 import { runLoad } from '../load/run-load.js';
 import type { RequestFile } from '../load/request-file.js';
-import { CpuMeter, MachineMeter } from '../proc-stats.js';
-import { ClusterCpuMeter } from '../targets/pg-cluster-target.js';
+import { CpuMeter, MachineMeter, TreeCpuMeter } from '../proc-stats.js';
 import type { DriveOptions, MeasuredServer } from './drive.js';
 
 export interface Leg {
@@ -53,7 +52,7 @@ export async function driveMany(o: DriveOptions, legs: readonly Leg[], postmaste
   }
   await Promise.all(legs.map((l) => l.server.profiler?.start()));
   const cpus = legs.map((l) => new CpuMeter(l.server.pid));
-  const pg = new ClusterCpuMeter(postmasterPid);
+  const pg = new TreeCpuMeter(postmasterPid);
   const machine = new MachineMeter();
   const runs = await Promise.all(
     legs.map((l, i) =>

@@ -13,9 +13,9 @@ import { ITEMS_PER_PARTITION, gridItem, gridPk, newItem, prng, shuffle, valueOf,
 import { writeRequestFile, type RequestFile } from '../load/request-file.js';
 import { K2vSigner } from '../sign.js';
 import { pgBinDir } from '../../test/support/pg-cluster.js';
-import { PgClusterTarget, ClusterCpuMeter, type PgbenchResult } from '../targets/pg-cluster-target.js';
+import { PgClusterTarget, type PgbenchResult } from '../targets/pg-cluster-target.js';
 import { K2vTarget, REGION } from '../targets/k2v-target.js';
-import { CpuMeter, MachineMeter } from '../proc-stats.js';
+import { CpuMeter, MachineMeter, TreeCpuMeter } from '../proc-stats.js';
 import type { MeasuredServer } from './drive.js';
 import { insertItem, readBatch, readItem, type K2vBucket } from './k2v-requests.js';
 import { driveMany, split, type Leg, type MultiMeasured } from './multi-drive.js';
@@ -120,7 +120,7 @@ export async function runPostgres(ctx: BenchContext, o: PostgresRunOptions): Pro
       // A warm-up that got no transaction in (its connections took all its time) is no failure:
       // the measured run after it says whether pgbench works.
       if (ctx.drive.warmupS > 0) await cluster.pgbench(mode, opts.connections, ctx.drive.warmupS).catch(() => undefined);
-      const pg = new ClusterCpuMeter(cluster.postmasterPid);
+      const pg = new TreeCpuMeter(cluster.postmasterPid);
       const machine = new MachineMeter();
       const idle = servers.map((s) => new CpuMeter(s.pid));
       const res = await cluster.pgbench(mode, opts.connections, ctx.drive.durationS);
