@@ -191,7 +191,7 @@ export const SETTINGS = {
     flag: '--workers <n>',
     type: processCount(() => os.availableParallelism()),
     default: 1,
-    meaning: 'server processes over the one LMDB data dir (each its own node). Experimental: a read was once seen to miss acknowledged writes after worker SIGKILLs under load (docs/operations.md "Several worker processes"); not with `postgres`',
+    meaning: 'server processes over the one LMDB data dir (each its own node; docs/operations.md "Several worker processes"); not with `postgres`',
   }),
   maxConnections: setting({
     toml: `${OWN_SECTION}.max_connections`,
