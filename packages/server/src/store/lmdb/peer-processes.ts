@@ -33,7 +33,10 @@ import type { ItemChange } from '../store.js';
 import { lastTxnOnDisk, type CommitStamp } from './commit-stamp.js';
 import type { ItemsDb } from './writer-state.js';
 
-/** How long a snapshot may trail the newest meta page before the write lock is taken (a live writer publishes within its meta page's synchronous write). */
+/**
+ * How long a snapshot may trail the newest meta page before the write lock is taken: a live
+ * writer publishes right after its meta page's synchronous write (a tenth of a millisecond here).
+ */
 const PUBLISH_GRACE_MS = 5;
 const spin = new Int32Array(new SharedArrayBuffer(4));
 
@@ -55,8 +58,6 @@ export class ReadFreshness {
   private readonly clear = (): void => {
     this.renewed = false;
   };
-  /** Times a snapshot trailed the disk past the grace and the write lock was taken (tests, logs). */
-  lockTakenForStaleSnapshot = 0;
 
   /** `env` undefined: one process on the environment; `db` and `stamp` are the worker's. */
   constructor(
@@ -98,7 +99,6 @@ export class ReadFreshness {
       if (stamp.seen() >= onDisk) return;
     }
     this.repairedAt = onDisk;
-    this.lockTakenForStaleSnapshot++;
     this.db.transactionSync(() => undefined);
     env.resetReadTxn();
   }
