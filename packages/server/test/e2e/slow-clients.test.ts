@@ -43,6 +43,15 @@ async function normalTraffic(env: Env, n: number, concurrency: number): Promise<
   return slowest;
 }
 
+/** The K2V listener's open connections, as the server counts them (`/metrics`). */
+async function openK2vConnections(env: Env): Promise<number> {
+  const res = await env.hs.admin('GET', '/metrics');
+  assert.equal(res.status, 200, res.body.toString());
+  const m = /^k2v_open_connections\{listener="k2v"\} (\d+)$/m.exec(res.body.toString());
+  assert.ok(m !== null, 'k2v_open_connections{listener="k2v"} in /metrics');
+  return Number(m[1]);
+}
+
 async function allConnected(clients: SlowClient[]): Promise<void> {
   await eventually(() => clients.every((c) => c.connected()), 10_000, 'slow clients connected');
 }
@@ -156,12 +165,17 @@ describe('slow clients (headers 1.5 s, request 3 s, keep-alive 1 s, send 2 s)', 
     assert.equal(full.status, 200);
     assert.equal((JSON.parse(full.body.toString()) as { items: unknown[] }[])[0]!.items.length, 40);
 
+    await eventually(async () => (await openK2vConnections(env)) === 0, 10_000, 'no K2V connection open before the stalled readers');
     const readers = Array.from({ length: 5 }, () => {
       const c = slowClient({ host, port, head: serialize(req) });
       c.socket.pause(); // stops reading: the server's writes stall once the socket buffers are full
       return c;
     });
-    await sleep(conn.sendTimeoutMs + 2_500);
+    await eventually(async () => (await openK2vConnections(env)) === readers.length, 10_000, 'the stalled readers connected');
+    // The server cuts each stalled response once its socket has had no progress for the send
+    // timeout; on a loaded machine the answer may start late, so wait for the cuts themselves
+    // (the server's own count of open connections) before reading again.
+    await eventually(async () => (await openK2vConnections(env)) === 0, 60_000, 'the server closing the stalled connections');
     // Reading again drains what the kernel had buffered, then meets the end of a cut response.
     for (const c of readers) c.socket.resume();
     const ends = await within(Promise.all(readers.map((c) => c.closed)), 15_000, 'the end of the stalled responses');
