@@ -114,8 +114,9 @@ describe('ReadIndex', () => {
     await deleteItem(ts, pk, 'x');
     assert.deepEqual(await counts(pk), { entries: 1, conflicts: 1, values: 1, bytes: 3 });
     await deleteItem(ts, pk, 'x');
-    // two tombstones count once after de-duplication
-    assert.deepEqual((await readItem(ts, pk, 'x'))?.values, ['abc', null]);
+    // two tombstones count once after de-duplication (with --workers the writes may come from
+    // two nodes, whose values are listed in node-id order: compare without the order)
+    assert.deepEqual([...((await readItem(ts, pk, 'x'))?.values ?? [])].sort(), ['abc', null].sort());
     assert.deepEqual(await counts(pk), { entries: 1, conflicts: 1, values: 1, bytes: 3 });
     await deleteItem(ts, pk, 'x', (await readItem(ts, pk, 'x'))!.ct);
     assert.equal(await counts(pk), undefined);

@@ -23,7 +23,7 @@ export const LMDB_ONLY: Readonly<Record<string, string>> = {
   'first-run.test.js': 'the first run creates credentials only on a new LMDB store (never on a shared PostgreSQL one)',
   'crash-workers.test.js': 'SIGKILLs the workers and the primary of --workers 2 on an LMDB data dir',
   'workers.test.js': '--workers N runs several processes over one LMDB data dir (refused with PostgreSQL)',
-  'poll-workers.test.js': 'runs poll-item and poll-range with --workers 2, which is LMDB only',
+  'conformance-workers.test.js': 'runs the conformance suites with --workers 2, which is LMDB only',
   'slow-clients.test.js': 'connection limits of the HTTP layer, independent of the store (spawns LMDB servers)',
 };
 
