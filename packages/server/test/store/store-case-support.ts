@@ -9,6 +9,7 @@ import { addCounts, countsOf, isZeroCounts, ZERO_COUNTS, type IndexCounts } from
 import { StoreError, type StoreErrorCode } from '../../src/store/errors.js';
 import type { ItemView } from '../../src/store/item-view.js';
 import type { ItemWrite, PageScan, Snapshot, Store } from '../../src/store/store.js';
+import type { PeerLink } from '../../src/store/lmdb/peer-processes.js';
 
 export interface SuiteStoreOptions {
   /** Injected wall clock, ms since the epoch. */
@@ -32,6 +33,9 @@ export type NewStore = (opts?: SuiteStoreOptions) => Promise<StoreUnderTest>;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** A worker's link to peers that never speak (one process driving a worker slot alone). */
+export const SILENT_PEERS: PeerLink = { send: () => undefined, onChanges: () => undefined, onPeerDied: () => undefined };
 
 export function newBucketId(): string {
   return randomBytes(32).toString('hex');

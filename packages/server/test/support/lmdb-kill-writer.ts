@@ -4,8 +4,7 @@
  * commits, until it is SIGKILLed. Prints `writing` once the first write is durable.
  */
 import { openLmdbStore } from '../../src/store/lmdb/open-lmdb-store.js';
-import type { PeerLink } from '../../src/store/lmdb/peer-processes.js';
-import { ctOf, put } from '../store/store-case-support.js';
+import { ctOf, put, SILENT_PEERS } from '../store/store-case-support.js';
 
 const dir = process.env['K2V_KILL_WRITER_DIR'];
 const bucket = process.env['K2V_KILL_WRITER_BUCKET'];
@@ -13,8 +12,7 @@ const bucket = process.env['K2V_KILL_WRITER_BUCKET'];
 // `node --test dist/test/` runs every file under test/, this one too: without its environment it
 // was not started by the test, and does nothing.
 if (dir !== undefined && bucket !== undefined) {
-  const peers: PeerLink = { send: () => undefined, onChanges: () => undefined, onPeerDied: () => undefined };
-  const store = await openLmdbStore({ dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 86_400_000, maxValuesPerItem: 100, worker: { slot: 1, peers, runsGc: false } });
+  const store = await openLmdbStore({ dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 86_400_000, maxValuesPerItem: 100, worker: { slot: 1, peers: SILENT_PEERS, runsGc: false } });
   let first = true;
   for (let i = Number(process.env['K2V_KILL_WRITER_FROM'] ?? '0'); ; i++) {
     const cur = await store.getItem(bucket, 'p', 'n');

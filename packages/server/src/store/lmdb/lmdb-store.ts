@@ -116,12 +116,10 @@ export class LmdbStore implements Store {
     this.peers?.onPeerDied(() => {
       if (this.closing !== undefined) return;
       try {
-        // Takes the write lock: LMDB repairs a dead owner's half-published commit (peer-processes.ts).
-        this.db.transactionSync(() => undefined);
+        this.freshness.takeWriteLock();
       } catch (err) {
         this.logger.error({ err }, 'write lock check after a worker died failed');
       }
-      this.freshness.invalidate();
     });
     if (parts.runsGc) {
       this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);

@@ -79,7 +79,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
     // With several processes every write transaction carries its id (commit-stamp.ts).
     const stamp = new CommitStamp(worker === undefined ? undefined : db);
     const state = await loadNodeState(db, slot, stamp);
-    const freshness = worker === undefined ? new ReadFreshness(undefined) : new ReadFreshness(env, db, stamp);
+    const freshness = new ReadFreshness(worker === undefined ? undefined : { env, db, stamp });
     const generation: MetaGeneration = {
       read: () => {
         const g: unknown = metaDb.get(GENERATION_KEY);

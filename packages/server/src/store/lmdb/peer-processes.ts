@@ -50,6 +50,13 @@ export interface PeerLink {
   onPeerDied(listener: () => void): void;
 }
 
+/** A worker's view of the shared environment: what ReadFreshness reads and locks. */
+export interface WorkerEnv {
+  readonly env: RootDatabase;
+  readonly db: ItemsDb;
+  readonly stamp: CommitStamp;
+}
+
 export class ReadFreshness {
   private renewed = false;
   /** The meta page id at which the write lock was last taken for a trailing snapshot. */
@@ -59,12 +66,8 @@ export class ReadFreshness {
     this.renewed = false;
   };
 
-  /** `env` undefined: one process on the environment; `db` and `stamp` are the worker's. */
-  constructor(
-    private readonly env: RootDatabase | undefined,
-    private readonly db?: ItemsDb,
-    private readonly stamp?: CommitStamp,
-  ) {}
+  /** `worker` undefined: one process on the environment, nothing to do. */
+  constructor(private readonly worker?: WorkerEnv) {}
 
   /** Runs after each renewal (the metadata store checks its generation there). */
   afterRenew(fn: () => void): void {
@@ -73,12 +76,24 @@ export class ReadFreshness {
 
   /** Before a read: no snapshot older than this turn. A no-op for a store with one process. */
   ensure(): void {
-    if (this.env === undefined || this.renewed) return;
+    if (this.worker === undefined || this.renewed) return;
     this.renewed = true;
     queueMicrotask(this.clear);
-    this.env.resetReadTxn();
-    this.catchUpWithDisk(this.env);
+    this.worker.env.resetReadTxn();
+    this.catchUpWithDisk(this.worker);
     for (const fn of this.onRenew) fn();
+  }
+
+  /**
+   * Takes LMDB's write lock once (an empty write transaction): a dead owner's half-published
+   * commit is published, and the next read sees it. After the primary's news of a dead worker,
+   * and for a snapshot that trails the disk.
+   */
+  takeWriteLock(): void {
+    if (this.worker === undefined) return;
+    this.renewed = false;
+    this.worker.db.transactionSync(() => undefined);
+    this.worker.env.resetReadTxn();
   }
 
   /** A change from another process arrived: the next read must see it, even in this turn. */
@@ -87,9 +102,7 @@ export class ReadFreshness {
   }
 
   /** See the file comment: a snapshot behind the newest meta page, past the grace, takes the write lock. */
-  private catchUpWithDisk(env: RootDatabase): void {
-    const stamp = this.stamp;
-    if (stamp === undefined || this.db === undefined) return;
+  private catchUpWithDisk({ env, stamp }: WorkerEnv): void {
     const onDisk = lastTxnOnDisk(env);
     if (onDisk === this.repairedAt || stamp.seen() >= onDisk) return;
     const deadline = performance.now() + PUBLISH_GRACE_MS;
@@ -99,7 +112,7 @@ export class ReadFreshness {
       if (stamp.seen() >= onDisk) return;
     }
     this.repairedAt = onDisk;
-    this.db.transactionSync(() => undefined);
-    env.resetReadTxn();
+    this.takeWriteLock();
+    this.renewed = true;
   }
 }

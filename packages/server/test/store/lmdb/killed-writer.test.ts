@@ -17,9 +17,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openLmdbStore } from '../../../src/store/lmdb/open-lmdb-store.js';
-import type { PeerLink } from '../../../src/store/lmdb/peer-processes.js';
 import { Rng, seedFrom } from '../../support/rng.js';
-import { newBucketId, put, texts } from '../store-case-support.js';
+import { newBucketId, put, SILENT_PEERS, texts } from '../store-case-support.js';
 
 const CHILD = fileURLToPath(new URL('../../support/lmdb-kill-writer.js', import.meta.url));
 const KILLS = Number(process.env['K2V_KILL_WRITER_KILLS'] ?? '') || 40;
@@ -29,8 +28,7 @@ test('a read after a writer process is SIGKILLed mid-commit already shows what i
   const rng = new Rng(seed);
   t.diagnostic(`seed ${seed} (replay with K2V_KILL_WRITER_SEED=${seed})`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'k2v-killed-writer-'));
-  const peers: PeerLink = { send: () => undefined, onChanges: () => undefined, onPeerDied: () => undefined };
-  const store = await openLmdbStore({ dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 86_400_000, maxValuesPerItem: 100, worker: { slot: 0, peers, runsGc: false } });
+  const store = await openLmdbStore({ dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 86_400_000, maxValuesPerItem: 100, worker: { slot: 0, peers: SILENT_PEERS, runsGc: false } });
   const bucket = newBucketId();
   const mismatches: string[] = [];
   let from = 0;
