@@ -1,9 +1,9 @@
 /**
  * `GET /v1/k2v/dump[?bucket=ID]` (`k2v dump`): the store (keys, buckets, admin tokens, items), or
  * one bucket (its items), as dump-format.ts lines,
- * all read from ONE snapshot (`Store.read`): the metadata is taken when the snapshot opens (on
- * LMDB the in-memory copy of that very state; on PostgreSQL the metadata cache, current at that
- * moment), then every item of every bucket through the snapshot's bucket scans. Streamed page by
+ * all read from ONE snapshot (`Store.read`): the metadata records as that snapshot holds them (not
+ * the server's in-memory copy, which an admin change committing beside the dump could leave
+ * behind or ahead of it), then every item of every bucket through the snapshot's bucket scans. Streamed page by
  * page, each page written before the next is read and the client's draining awaited, so memory
  * stays one page whatever the size of the store.
  */
@@ -18,11 +18,14 @@ export const NDJSON_TYPE = 'application/x-ndjson';
 export async function serveDump(ex: Exchange, store: Store, bucket: string | undefined): Promise<void> {
   if (bucket !== undefined && store.meta.getBucket(bucket) === undefined) throw noSuchBucket(bucket);
   await store.read(async (snap) => {
-    // Taken before the first await: the metadata of the snapshot's moment.
-    const keys = bucket === undefined ? store.meta.listKeys() : [];
+    const meta = await snap.metadata();
+    const keys = bucket === undefined ? meta.keys : [];
     // Their stored digests, never a secret (admin-tokens.ts keeps none).
-    const adminTokens = bucket === undefined ? store.meta.listAdminTokens() : [];
-    const buckets = bucket === undefined ? store.meta.listBuckets() : [store.meta.getBucket(bucket)!];
+    const adminTokens = bucket === undefined ? meta.adminTokens : [];
+    const one = meta.buckets.find((b) => b.id === bucket);
+    // Removed between the check above and the snapshot.
+    if (bucket !== undefined && one === undefined) throw noSuchBucket(bucket);
+    const buckets = bucket === undefined ? meta.buckets : [one!];
     const out = beginStream(ex, 200, { 'Content-Type': NDJSON_TYPE });
     let pending: string[] = [
       headerLine({

@@ -100,6 +100,13 @@ export interface MetadataDraft {
   mustBeEmpty: Set<string>;
 }
 
+/** Keys, buckets and admin tokens as one read snapshot holds them (a whole-store dump). */
+export interface MetadataRecords {
+  readonly keys: readonly AccessKey[];
+  readonly buckets: readonly Bucket[];
+  readonly adminTokens: readonly AdminToken[];
+}
+
 export interface MetadataStore {
   getKey(id: string): AccessKey | undefined;
   listKeys(): AccessKey[];

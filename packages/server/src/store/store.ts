@@ -16,7 +16,7 @@ import type { IndexCounts } from '../k2v/index-counts.js';
 import type { RangeSpec } from '../k2v/range.js';
 import type { StoredItem } from './item-codec.js';
 import type { ItemView } from './item-view.js';
-import type { MetadataStore } from './metadata.js';
+import type { MetadataRecords, MetadataStore } from './metadata.js';
 
 /** One write of InsertItem / DeleteItem / InsertBatch: `value === null` writes a tombstone. */
 export interface ItemWrite {
@@ -78,6 +78,8 @@ export interface Snapshot {
    * is the backend's (not key order); each item appears exactly once.
    */
   scanBucketItems(bucketId: string): PageScan<StoredItem>;
+  /** Keys, buckets and admin tokens as this snapshot holds them (dump), not as a cache does. */
+  metadata(): Promise<MetadataRecords>;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * Store contract, backups (k2v dump / restore): `scanBucketItems` yields every item of one bucket
- * once, tombstones included, and nothing of other buckets; `mergeItems` merges by causality into
+ * once, tombstones included, and nothing of other buckets; a snapshot's `metadata()` is the
+ * metadata of its own moment, not of a later change; `mergeItems` merges by causality into
  * another store (same answers, exact counters), keeps newer values, and changes nothing the
  * second time.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { causalContext, sameItem } from '../../src/k2v/dvvs.js';
 import type { StoredItem } from '../../src/store/item-codec.js';
@@ -43,6 +45,36 @@ export function backupCases(newStore: NewStore): void {
       assert.ok(items.some((i) => i.sk === 'tomb'));
       assert.equal((await bucketItems(src.store, other)).length, 1);
       assert.equal((await bucketItems(src.store, newBucketId())).length, 0);
+    });
+
+    it("metadata(): the snapshot's keys, buckets and admin tokens, not a change committed after it opened", async () => {
+      const id = `GK${randomBytes(12).toString('hex')}`;
+      const b = newBucketId();
+      await src.store.meta.update((d) => {
+        d.keys.set(id, { id, secret: 's'.repeat(64), name: 'before', created: 1_700_000_000_000, allowCreateBucket: false });
+        d.buckets.set(b, {
+          id: b, created: 1_700_000_000_000, globalAliases: [`dump-${b.slice(0, 8)}`], localAliases: [], keys: { [id]: { read: true, write: false, owner: false } },
+          corsRules: [], websiteAccess: false, websiteConfig: null, quotas: { maxSize: null, maxObjects: null },
+        });
+      });
+      const inSnapshot = await src.store.read(async (snap) => {
+        const first = await snap.metadata();
+        // A change committed while the snapshot is open (a concurrent admin call beside a dump).
+        await src.store.meta.update((d) => {
+          d.keys.get(id)!.name = 'after';
+          d.buckets.delete(b);
+        });
+        return { first, second: await snap.metadata() };
+      });
+      for (const m of [inSnapshot.first, inSnapshot.second]) {
+        assert.equal(m.keys.find((k) => k.id === id)?.name, 'before');
+        assert.deepEqual(m.buckets.find((x) => x.id === b)?.keys, { [id]: { read: true, write: false, owner: false } });
+      }
+      assert.equal(src.store.meta.getKey(id)?.name, 'after');
+      const now = await src.store.read((snap) => snap.metadata());
+      assert.equal(now.keys.find((k) => k.id === id)?.name, 'after');
+      assert.equal(now.buckets.find((x) => x.id === b), undefined);
+      assert.deepEqual(now.adminTokens.map((t) => t.id).sort(), src.store.meta.listAdminTokens().map((t) => t.id).sort());
     });
 
     it('mergeItems: same items and exact counters in another store, newer values kept, twice changes nothing', async () => {

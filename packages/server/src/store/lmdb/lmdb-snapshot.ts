@@ -12,6 +12,8 @@ import type { Transaction } from 'lmdb';
 import type { VectorClock } from '../../k2v/dvvs.js';
 import { StoreError } from '../errors.js';
 import type { ItemView } from '../item-view.js';
+import type { MetadataRecords } from '../metadata.js';
+import { metadataOfRecords, type MetaRecordsDb } from './metadata-store.js';
 import type { StoredItem } from '../item-codec.js';
 import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
 import { BucketItemScan } from './bucket-scan.js';
@@ -32,6 +34,7 @@ export class LmdbSnapshot implements Snapshot {
   constructor(
     private readonly db: ItemsDb,
     private readonly views: ViewDbs,
+    private readonly metaDb: MetaRecordsDb,
     private readonly txn: Transaction,
   ) {}
 
@@ -57,6 +60,15 @@ export class LmdbSnapshot implements Snapshot {
   scanBucketItems(bucketId: string): PageScan<StoredItem> {
     this.checkOpen();
     return this.live(new BucketItemScan(this.db, bucketId, this.txn, this.forgetScan));
+  }
+
+  metadata(): Promise<MetadataRecords> {
+    if (this.closed) return closedError();
+    try {
+      return Promise.resolve(metadataOfRecords(this.metaDb.getRange({ transaction: this.txn })));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /**

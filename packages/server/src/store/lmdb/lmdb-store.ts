@@ -40,6 +40,7 @@ import type { Transact } from './observed-transactions.js';
 import { readItemView } from './read-item.js';
 import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
+import type { MetaRecordsDb } from './metadata-store.js';
 import type { ViewDbs } from './view-dbs.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
 
@@ -49,6 +50,8 @@ export interface LmdbStoreParts {
   /** Read-only handles for the read path's scans (view-dbs.ts). */
   readonly views: ViewDbs;
   readonly meta: MetadataStore;
+  /** The metadata records' database, for snapshots (a dump's keys and buckets). */
+  readonly metaDb: MetaRecordsDb;
   readonly lock: DirLock;
   readonly logger: Logger;
   readonly tombstoneGcDelayMs: number;
@@ -73,6 +76,7 @@ export class LmdbStore implements Store {
   private readonly env: RootDatabase;
   private readonly db: ItemsDb;
   private readonly views: ViewDbs;
+  private readonly metaDb: MetaRecordsDb;
   private readonly w: WriterState;
   private readonly lock: DirLock;
   private readonly logger: Logger;
@@ -94,6 +98,7 @@ export class LmdbStore implements Store {
     this.w = parts.w;
     this.db = parts.w.db;
     this.views = parts.views;
+    this.metaDb = parts.metaDb;
     this.nodeId = parts.w.nodeId;
     this.meta = parts.meta;
     this.lock = parts.lock;
@@ -145,7 +150,7 @@ export class LmdbStore implements Store {
   async read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
     this.checkOpen();
     this.freshness.ensure();
-    const snap = new LmdbSnapshot(this.db, this.views, this.db.useReadTransaction());
+    const snap = new LmdbSnapshot(this.db, this.views, this.metaDb, this.db.useReadTransaction());
     this.snapshots.add(snap);
     try {
       return await fn(snap);

@@ -24,7 +24,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Key as LmdbKey, RangeOptions } from 'lmdb';
 import { StoreError } from '../errors.js';
 import { lmdbErrorCode } from './lmdb-errors.js';
-import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataStore } from '../metadata.js';
+import type { AccessKey, AdminToken, Bucket, MetadataDraft, MetadataRecords, MetadataStore } from '../metadata.js';
 
 /** The part of an lmdb-js `Database` this store uses (a `Database` satisfies it). */
 export interface MetaDatabase {
@@ -34,6 +34,9 @@ export interface MetaDatabase {
   remove(key: string): Promise<boolean>;
   readonly flushed: Promise<boolean>;
 }
+
+/** The records' database as a read snapshot reads it. */
+export type MetaRecordsDb = Pick<MetaDatabase, 'getRange'>;
 
 /** The generation counter of metadata shared by several processes (see above). */
 export interface MetaGeneration {
@@ -221,7 +224,20 @@ export class LmdbMetadataStore implements MetadataStore {
 }
 
 /** Every metadata record of `db`; throws on a record it cannot parse. */
+/**
+ * The keys, buckets and admin tokens of a run of metadata records (both backends keep the same
+ * records): what a snapshot holds, read in that snapshot's transaction.
+ */
+export function metadataOfRecords(records: Iterable<{ key: LmdbKey; value: unknown }>): MetadataRecords {
+  const d = draftOf(records);
+  return { keys: [...d.keys.values()], buckets: [...d.buckets.values()], adminTokens: [...d.adminTokens.values()] };
+}
+
 function readDraft(db: MetaDatabase): MetadataDraft {
+  return draftOf(db.getRange());
+}
+
+function draftOf(records: Iterable<{ key: LmdbKey; value: unknown }>): MetadataDraft {
   const draft: MetadataDraft = {
     keys: new Map(),
     buckets: new Map(),
@@ -230,7 +246,7 @@ function readDraft(db: MetaDatabase): MetadataDraft {
     usedAdminTokenIds: new Set(),
     mustBeEmpty: new Set(),
   };
-  for (const { key, value } of db.getRange()) {
+  for (const { key, value } of records) {
     if (typeof key !== 'string') continue;
     if (key.startsWith(KEY_PREFIX)) {
       const k = parseAccessKey(value, key);

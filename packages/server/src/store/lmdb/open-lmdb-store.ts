@@ -119,6 +119,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       },
       views,
       meta,
+      metaDb,
       lock,
       logger,
       tombstoneGcDelayMs: opts.tombstoneGcDelayMs,

@@ -87,17 +87,27 @@ function loadRecords(sql: Db, boundMs: number): Promise<{ version: bigint; recor
   return inTransaction(sql, 'ISOLATION LEVEL REPEATABLE READ READ ONLY', boundMs, loadRecordsIn);
 }
 
-async function loadRecordsIn(r: Reservation): Promise<{ version: bigint; records: Record_[] }> {
-  const tx = r.tx;
-  const [v] = await r.run(tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`);
+function loadRecordsIn(r: Reservation): Promise<{ version: bigint; records: Record_[] }> {
+  return selectRecords(r.tx, (q) => r.run(q));
+}
+
+/**
+ * The version and every record, read with `tx` and sent by `run` (in one snapshot: the caller's
+ * transaction). Also what a read snapshot's `metadata()` reads (pg-snapshot.ts).
+ */
+export async function selectRecords(
+  tx: Db | Tx,
+  run: <T extends readonly Row[]>(q: PendingQuery<T>) => Promise<T>,
+): Promise<{ version: bigint; records: Record_[] }> {
+  const [v] = await run(tx<{ version: bigint }[]>`SELECT version FROM k2v_meta_version`);
   const records: Record_[] = [];
   for (const { prefix, table } of TABLES) {
-    for (const row of await r.run(tx<{ id: string; record: unknown }[]>`SELECT id, record FROM ${tx(table)}`)) {
+    for (const row of await run(tx<{ id: string; record: unknown }[]>`SELECT id, record FROM ${tx(table)}`)) {
       records.push({ key: prefix + row.id, value: row.record });
     }
   }
-  for (const row of await r.run(tx<{ id: string }[]>`SELECT id FROM k2v_used_key_id`)) records.push({ key: USED_PREFIX + row.id, value: true });
-  for (const row of await r.run(tx<{ id: string }[]>`SELECT id FROM k2v_used_admin_token_id`)) records.push({ key: USED_TOKEN_PREFIX + row.id, value: true });
+  for (const row of await run(tx<{ id: string }[]>`SELECT id FROM k2v_used_key_id`)) records.push({ key: USED_PREFIX + row.id, value: true });
+  for (const row of await run(tx<{ id: string }[]>`SELECT id FROM k2v_used_admin_token_id`)) records.push({ key: USED_TOKEN_PREFIX + row.id, value: true });
   return { version: v?.version ?? 0n, records };
 }
 

@@ -13,6 +13,9 @@ import { toStoreError, withDeadline } from './pg-errors.js';
 import { bucketBytes, nodeFromDb, partOf, PG_KEY_LIMITS, utf8 } from './pg-keys.js';
 import { decodeItem, type StoredItem } from '../item-codec.js';
 import { afterKey, pages, rangeConditions } from './pg-scan.js';
+import type { MetadataRecords } from '../metadata.js';
+import { metadataOfRecords } from '../lmdb/metadata-store.js';
+import { selectRecords } from './pg-metadata-store.js';
 
 /** Rows per page of a bucket scan (dump): whole records of up to 1 MiB each, so fewer than a scan's. */
 const DUMP_PAGE_ROWS = 100;
@@ -106,6 +109,10 @@ export class PgSnapshot implements Snapshot {
 
   watermark(): Promise<VectorClock> {
     return this.guard(() => readWatermark(this.tx));
+  }
+
+  metadata(): Promise<MetadataRecords> {
+    return this.guard(async () => metadataOfRecords((await selectRecords(this.tx, (q) => q)).records));
   }
 
   private scan<T>(q: ScanQuery, fetch: (after: Buffer | undefined, n: number) => Promise<{ page: T[]; lastKey: Buffer | undefined }>): PageScan<T> {
