@@ -169,6 +169,11 @@ export function renderReport(r: Results): string {
       ),
     );
     out.push('');
+    for (const w of wakeupRows) {
+      const slow = w.slowestRounds.map((s) => `round ${s.round}: ${ms(s.maxMs)} ms (commit at ${s.commitAtMs.toFixed(0)} ms of the server's clock)`);
+      out.push(`Slowest wake-up rounds${w.rangeItems > 0 ? ' (wide range)' : ''}: ${slow.join('; ')}.`);
+    }
+    out.push('');
   }
   if (r.churn !== undefined) {
     const c = r.churn;
