@@ -133,6 +133,8 @@ export interface WakeupResult {
    * server did then.
    */
   readonly slowestRounds: readonly { readonly round: number; readonly maxMs: number; readonly commitAtMs: number }[];
+  /** The first and last rounds' commit instants on the server's clock (ms). */
+  readonly commitsAtMs: readonly [number, number];
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -212,6 +214,7 @@ export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number, rangeItem
     maxMs: sorted[sorted.length - 1]!,
     watchersPerCommit: PER,
     rangeItems,
+    commitsAtMs: [rounds[0]?.commitAtMs ?? NaN, rounds[rounds.length - 1]?.commitAtMs ?? NaN],
     slowestRounds: rounds.sort((a, b) => b.maxMs - a.maxMs).slice(0, 3),
   };
 }
