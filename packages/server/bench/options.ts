@@ -49,6 +49,8 @@ export interface Options {
   readonly keep: boolean;
   /** K2V server processes (`k2v server --workers N`). */
   readonly workers: number;
+  /** Extra node flags of the K2V server process (e.g. --trace-gc). */
+  readonly serverFlags: readonly string[];
 }
 
 const HELP = `npm run bench -- [flags]
@@ -79,6 +81,8 @@ const HELP = `npm run bench -- [flags]
   --keep                  keep the temporary data dirs
   --workers <n>           K2V server processes (k2v server --workers; default 1); with n > 1
                           the poll and wake-up figures are worker 0's only
+  --server-flags="<flags>" extra node flags for the K2V server process, split on spaces
+                          (e.g. "--trace-gc" or "--max-semi-space-size=8"); its output goes to the bench's
 `;
 
 function num(v: string | undefined, dflt: number, what: string): number {
@@ -117,6 +121,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       'data-root': { type: 'string' },
       keep: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      'server-flags': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -163,5 +168,6 @@ export function parseOptions(argv: string[]): Options | undefined {
     dataRoot: values['data-root'],
     keep: values.keep === true,
     workers: num(values.workers, 1, '--workers'),
+    serverFlags: (values['server-flags'] ?? '').split(' ').filter((f) => f !== ''),
   };
 }

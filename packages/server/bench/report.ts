@@ -169,6 +169,13 @@ export function renderReport(r: Results): string {
       ),
     );
     out.push('');
+    for (const w of wakeupRows) {
+      const slow = w.slowestRounds.map((s) => `round ${s.round}: ${ms(s.maxMs)} ms (commit at ${s.commitAtMs.toFixed(0)} ms of the server's clock)`);
+      out.push(
+        `Slowest wake-up rounds${w.rangeItems > 0 ? ' (wide range)' : ''}: ${slow.join('; ')}; the rounds' commits ran from ${w.commitsAtMs[0].toFixed(0)} to ${w.commitsAtMs[1].toFixed(0)} ms.`,
+      );
+    }
+    out.push('');
   }
   if (r.churn !== undefined) {
     const c = r.churn;

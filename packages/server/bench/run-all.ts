@@ -84,7 +84,7 @@ export async function runAll(ctx: BenchContext, r: Results, o: RunAllOptions): P
     log('K2V server: starting');
     if (o.profileDir !== undefined) mkdirSync(o.profileDir, { recursive: true });
     const profileDir = o.profileDir;
-    const k2v = await K2vTarget.start({ dataDir: path.join(o.root, 'k2v'), workers: opts.workers });
+    const k2v = await K2vTarget.start({ dataDir: path.join(o.root, 'k2v'), workers: opts.workers, nodeFlags: opts.serverFlags });
     stops.push(async () => {
       log('K2V server: stopping');
       await k2v.stop();

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
           heapUsed: process.memoryUsage().heapUsed,
           // LmdbStore's count of committed write transactions (not part of the Store port).
           commits: (store as { commitCount?: number }).commitCount ?? 0,
+          hrtimeAtStart: (process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6))).toString(),
         };
       case 'gc':
         (globalThis as { gc?: () => void }).gc?.();

@@ -24,4 +24,10 @@ export interface ChildStats {
   readonly heapUsed: number;
   /** Committed write transactions since the server started (group commit: far fewer than writes). */
   readonly commits: number;
+  /**
+   * process.hrtime.bigint() (ns, as a string) at the server's performance.now() == 0, the clock of
+   * its --trace-gc lines (ms since the isolate started, within a few ms): commit instants minus
+   * this are the same clock as its GC trace.
+   */
+  readonly hrtimeAtStart: string;
 }

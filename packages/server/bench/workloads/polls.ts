@@ -127,6 +127,14 @@ export interface WakeupResult {
   readonly watchersPerCommit: number;
   /** Items in the range the PollRange watchers watch (besides the new item). */
   readonly rangeItems: number;
+  /**
+   * The three rounds whose slowest watcher waited longest: the round, that delay, and its commit
+   * instant in ms on the server's own clock (the times of its --trace-gc lines), to find what the
+   * server did then.
+   */
+  readonly slowestRounds: readonly { readonly round: number; readonly maxMs: number; readonly commitAtMs: number }[];
+  /** The first and last rounds' commit instants on the server's clock (ms). */
+  readonly commitsAtMs: readonly [number, number];
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -149,6 +157,8 @@ export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number, rangeItem
   const watchers = await openMany(k2v.target, PER);
   let writer = await RawConn.open(k2v.target);
   const delays: number[] = [];
+  const rounds: { round: number; maxMs: number; commitAtMs: number }[] = [];
+  const atStart = BigInt((await k2v.stats()).hrtimeAtStart);
   let marker: string | undefined;
   let scanMs = 0;
   try {
@@ -183,7 +193,13 @@ export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number, rangeItem
       marker = (JSON.parse(got[PER - 1]!.body.toString()) as { seenMarker: string }).seenMarker;
       const commit = (await k2v.commitTimes()).get(`${pk}\n${it.sk}`);
       if (commit === undefined) throw new Error('no commit instant recorded');
-      for (const c of watchers) delays.push(Number(c.lastResponseAt - commit) / 1e6);
+      let maxMs = 0;
+      for (const c of watchers) {
+        const d = Number(c.lastResponseAt - commit) / 1e6;
+        delays.push(d);
+        maxMs = Math.max(maxMs, d);
+      }
+      rounds.push({ round, maxMs, commitAtMs: Number(commit - atStart) / 1e6 });
     }
   } finally {
     for (const c of watchers) c.close();
@@ -198,6 +214,8 @@ export async function wakeups(k2v: K2vTarget, b: K2vBucket, n: number, rangeItem
     maxMs: sorted[sorted.length - 1]!,
     watchersPerCommit: PER,
     rangeItems,
+    commitsAtMs: [rounds[0]?.commitAtMs ?? NaN, rounds[rounds.length - 1]?.commitAtMs ?? NaN],
+    slowestRounds: rounds.sort((a, b) => b.maxMs - a.maxMs).slice(0, 3),
   };
 }
 

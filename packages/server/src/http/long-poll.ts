@@ -10,6 +10,7 @@
  * client going away or the shutdown may have ended it meanwhile.
  */
 import type { HandlerContext } from './context.js';
+import type { ChurnEntry } from '../k2v/churn-set.js';
 import type { Waiter } from './poll-registry.js';
 import { send } from './respond.js';
 
@@ -43,6 +44,7 @@ export function longPoll<T>(ctx: HandlerContext, poll: LongPoll<T>): Promise<voi
     /** Something changed since the running check began. */
     let dirty = false;
     let timer: NodeJS.Timeout | undefined;
+    let registered: ChurnEntry<Waiter> | undefined;
     const unsubscribe = poll.subscribe(() => {
       if (finished) return;
       dirty = true;
@@ -65,7 +67,7 @@ export function longPoll<T>(ctx: HandlerContext, poll: LongPoll<T>): Promise<voi
       finished = true;
       unsubscribe();
       if (timer !== undefined) clearTimeout(timer);
-      ctx.polls.remove(waiter);
+      if (registered !== undefined) ctx.polls.remove(registered);
       ctx.res.off('close', onClose);
       return true;
     }
@@ -111,7 +113,7 @@ export function longPoll<T>(ctx: HandlerContext, poll: LongPoll<T>): Promise<voi
       );
     }
     if (!closingAtStart) {
-      ctx.polls.add(waiter);
+      registered = ctx.polls.add(waiter);
       timer = setTimeout(waiter.expire, poll.timeoutMs);
     }
     ctx.res.on('close', onClose);

@@ -2,6 +2,7 @@
  * Open long polls (PollItem, PollRange). Each waiter is freed when it is answered, times out, or
  * its client goes away; at shutdown every waiter is answered with 304 at once.
  */
+import { ChurnSet, type ChurnEntry } from '../k2v/churn-set.js';
 
 export interface Waiter {
   /** Ends the poll as a timeout (304). */
@@ -9,7 +10,9 @@ export interface Waiter {
 }
 
 export class PollRegistry {
-  private readonly waiters = new Set<Waiter>();
+  // Not a Set: one that polls come and go through keeps every finished poll (request, response,
+  // closures) alive through young-generation GCs (k2v/churn-set.ts).
+  private readonly waiters = new ChurnSet<Waiter>();
   private closing = false;
 
   /** Open waiters: exposed for health/metrics and for the tests of abandoned polls. */
@@ -21,17 +24,18 @@ export class PollRegistry {
     return this.closing;
   }
 
-  add(w: Waiter): void {
-    this.waiters.add(w);
+  /** Registers a waiter; give the returned entry back to `remove`. */
+  add(w: Waiter): ChurnEntry<Waiter> {
+    return this.waiters.add(w);
   }
 
-  remove(w: Waiter): void {
-    this.waiters.delete(w);
+  remove(entry: ChurnEntry<Waiter>): void {
+    this.waiters.delete(entry);
   }
 
   /** Answers every waiting poll with 304 (graceful shutdown). */
   closeAll(): void {
     this.closing = true;
-    for (const w of [...this.waiters]) w.expire();
+    for (const w of this.waiters.values()) w.expire();
   }
 }

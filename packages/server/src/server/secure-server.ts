@@ -25,6 +25,7 @@ import { createSecureServer, Http2ServerRequest, Http2ServerResponse, type Http2
 import type { Logger } from 'pino';
 import type { TlsFiles } from '../config/config.js';
 import type { ConnectionLimits } from '../config/limits.js';
+import { ChurnSet } from '../k2v/churn-set.js';
 import { K2vError } from '../k2v/errors.js';
 import { errorBody } from '../http/errors.js';
 import { discardBody, respond } from '../http/respond.js';
@@ -73,10 +74,13 @@ export function createSecureListener(
   Object.assign(server, httpServerOptions(limits));
 
   const sessions = new Set<ServerHttp2Session>();
-  const inflight = new WeakMap<ServerHttp2Session, Set<Http2ServerResponse>>();
+  // Each session's open responses: a ChurnSet, not a Set, for a Set that a long session's streams
+  // come and go through keeps every finished one alive through young-generation GCs
+  // (k2v/churn-set.ts).
+  const inflight = new WeakMap<ServerHttp2Session, ChurnSet<Http2ServerResponse>>();
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
-    inflight.set(session, new Set());
+    inflight.set(session, new ChurnSet());
     session.on('close', () => sessions.delete(session));
     // A client's protocol error ends its session; nothing to log for each.
     session.on('error', () => session.destroy());
@@ -90,8 +94,10 @@ export function createSecureListener(
     const session = req.stream.session as ServerHttp2Session | undefined;
     if (session !== undefined) {
       const open = inflight.get(session);
-      open?.add(res);
-      res.once('close', () => open?.delete(res));
+      if (open !== undefined) {
+        const entry = open.add(res);
+        res.once('close', () => open.delete(entry));
+      }
     }
     if (headerBytes(req.rawHeaders) > limits.maxHeaderBytes) {
       refuse(res, 431, 'request headers too large', req.url);
@@ -118,7 +124,7 @@ export function createSecureListener(
   const onSessionTimeout = (target: unknown): boolean => {
     const session = target as ServerHttp2Session;
     if (!sessions.has(session)) return false;
-    const open = [...(inflight.get(session) ?? [])];
+    const open = inflight.get(session)?.values() ?? [];
     if (open.some((r) => !r.headersSent && !r.writableEnded)) {
       // Still preparing an answer (a long poll): keep the session and look again later.
       session.setTimeout(limits.sendTimeoutMs);

@@ -4,7 +4,10 @@
  * backend: on each notification it receives) and calls `resync()` when it may have missed some
  * (a lost notification connection). Adding and removing are O(1), and a partition's entry
  * disappears with its last subscriber, so 10 000 polls that come and go leave nothing behind.
+ * A partition's subscribers are a ChurnSet, not a Set: a Set that polls come and go through keeps
+ * every finished poll (request, response, closures) alive through young-generation GCs.
  */
+import { ChurnSet } from '../k2v/churn-set.js';
 import type { ChangeListener, ItemChange } from './store.js';
 
 export type ListenerErrorHandler = (err: unknown, change: ItemChange | undefined) => void;
@@ -15,7 +18,7 @@ interface Subscriber {
 }
 
 export class Subscriptions {
-  private readonly byPartition = new Map<string, Set<Subscriber>>();
+  private readonly byPartition = new Map<string, ChurnSet<Subscriber>>();
 
   constructor(private readonly onListenerError: ListenerErrorHandler) {}
 
@@ -23,20 +26,15 @@ export class Subscriptions {
     const key = partitionKey(bucketId, pk);
     let set = this.byPartition.get(key);
     if (set === undefined) {
-      set = new Set();
+      set = new ChurnSet();
       this.byPartition.set(key, set);
     }
-    // A fresh object, so that the same functions subscribed twice get two independent subscriptions.
-    const entry: Subscriber = { onChange, onResync };
-    set.add(entry);
-    let active = true;
+    // One entry per call, so that the same functions subscribed twice get two independent subscriptions.
+    const entry = set.add({ onChange, onResync });
+    const of = set;
     return () => {
-      if (!active) return;
-      active = false;
-      const current = this.byPartition.get(key);
-      if (current === undefined) return;
-      current.delete(entry);
-      if (current.size === 0) this.byPartition.delete(key);
+      if (!of.delete(entry)) return;
+      if (of.size === 0 && this.byPartition.get(key) === of) this.byPartition.delete(key);
     };
   }
 
@@ -46,19 +44,19 @@ export class Subscriptions {
     if (this.byPartition.size === 0) return;
     const set = this.byPartition.get(partitionKey(change.bucketId, change.pk));
     if (set === undefined) return;
-    for (const s of set) {
+    set.forEach((s) => {
       try {
         s.onChange(change);
       } catch (err) {
         this.onListenerError(err, change);
       }
-    }
+    });
   }
 
   /** Tells every subscriber that changes may have been missed: each re-reads what it watches. */
   resync(): void {
     for (const set of [...this.byPartition.values()]) {
-      for (const s of [...set]) {
+      for (const s of set.values()) {
         try {
           s.onResync();
         } catch (err) {

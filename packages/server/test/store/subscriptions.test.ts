@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Subscriptions } from '../../src/store/subscriptions.js';
 import type { ItemChange } from '../../src/store/store.js';
+import { membersInRound, payload, promotedWhile } from '../support/young-gc.js';
 
 const B = 'a'.repeat(64);
 const change = (pk: string): ItemChange => ({ bucketId: B, pk, sk: 's' });
@@ -14,6 +15,27 @@ describe('Subscriptions', () => {
     assert.equal(subs.partitionCount, 1000);
     for (const un of uns) un();
     assert.equal(subs.partitionCount, 0);
+  });
+
+  it('keeps no ended subscriber alive for young-generation GCs (a poll that ended is garbage at once)', () => {
+    let calls = 0;
+    // 12 000 subscribers holding about 1 KB each, 1 to 23 at a time, each woken once: about 13 MB
+    // if the ended ones stayed reachable for the scavenger (they did with a Set per partition).
+    const grown = promotedWhile(1_000, () => {
+      const subs = new Subscriptions(() => assert.fail('no listener throws'));
+      // A permanent subscriber keeps the partition's entry, as a busy partition has.
+      subs.subscribe(B, 'p', none, none);
+      return (i) => {
+        const uns = Array.from({ length: membersInRound(i) }, () => {
+          const held = payload(i);
+          return subs.subscribe(B, 'p', () => (calls += held.length > 0 ? 1 : 0), none);
+        });
+        subs.publish(change('p'));
+        for (const un of uns) un();
+      };
+    });
+    assert.equal(calls, 3 * Array.from({ length: 1_000 }, (_, i) => membersInRound(i)).reduce((a, b) => a + b));
+    assert.ok(grown < 3_000_000, `old space grew by ${grown} bytes`);
   });
 
   it('delivers to the partition only, and reports a throwing listener without stopping', () => {

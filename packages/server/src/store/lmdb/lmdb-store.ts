@@ -43,6 +43,7 @@ import { collectGarbageChunk } from './tombstone-gc.js';
 import type { MetaRecordsDb } from './metadata-store.js';
 import type { ViewDbs } from './view-dbs.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
+import { ChurnSet } from '../../k2v/churn-set.js';
 
 export interface LmdbStoreParts {
   readonly env: RootDatabase;
@@ -82,8 +83,10 @@ export class LmdbStore implements Store {
   private readonly logger: Logger;
   private readonly gcDelayMs: number;
   private readonly subs: Subscriptions;
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly snapshots = new Set<LmdbSnapshot>();
+  // Not Sets: a Set that every request's operation comes and goes through keeps the finished ones
+  // (and the requests awaiting them) alive through young-generation GCs (k2v/churn-set.ts).
+  private readonly inflight = new ChurnSet<Promise<unknown>>();
+  private readonly snapshots = new ChurnSet<LmdbSnapshot>();
   private closing: Promise<void> | undefined;
   private commitFailed = false;
   private commits = 0;
@@ -151,12 +154,12 @@ export class LmdbStore implements Store {
     this.checkOpen();
     this.freshness.ensure();
     const snap = new LmdbSnapshot(this.db, this.views, this.metaDb, this.db.useReadTransaction());
-    this.snapshots.add(snap);
+    const entry = this.snapshots.add(snap);
     try {
       return await fn(snap);
     } finally {
       snap.close();
-      this.snapshots.delete(snap);
+      this.snapshots.delete(entry);
     }
   }
 
@@ -240,9 +243,9 @@ export class LmdbStore implements Store {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.gcTimer);
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0) await Promise.allSettled(this.inflight.values());
     // Readers still streaming are cut short: their cursors and transactions must not outlive the env.
-    for (const snap of [...this.snapshots]) snap.close();
+    for (const snap of this.snapshots.values()) snap.close();
     try {
       await this.env.close();
     } finally {
@@ -269,9 +272,9 @@ export class LmdbStore implements Store {
   private track<T>(op: () => Promise<T>): Promise<T> {
     if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closing'));
     const p = op();
-    this.inflight.add(p);
+    const entry = this.inflight.add(p);
     const forget = (): void => {
-      this.inflight.delete(p);
+      this.inflight.delete(entry);
     };
     p.then(forget, forget);
     return p;
