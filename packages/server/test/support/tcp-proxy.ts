@@ -2,8 +2,9 @@
  * A TCP proxy in front of a test cluster, to see every connection a client makes and to cut it
  * off: `refuse()` stops listening and drops every proxied connection (a client's next connect
  * gets ECONNREFUSED, as when PostgreSQL is gone), `resume()` listens again on the same port.
- * `accepted` counts the connections accepted since the proxy started; `open` is how many client
- * connections are still open through it.
+ * `stall()` keeps every connection open but passes no more bytes (a database that fell silent)
+ * until `unstall()`. `accepted` counts the connections accepted since the proxy started; `open`
+ * is how many client connections are still open through it.
  */
 import net from 'node:net';
 
@@ -13,17 +14,30 @@ export interface TcpProxy {
   readonly open: number;
   refuse(): Promise<void>;
   resume(): Promise<void>;
+  stall(): void;
+  unstall(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let accepted = 0;
+  let stalled = false;
   const clients = new Set<net.Socket>();
+  /** Both ends of every proxied connection (paused while stalled). */
+  const ends = new Set<net.Socket>();
   const onConnection = (client: net.Socket): void => {
     accepted++;
     clients.add(client);
     const upstream = net.connect(targetPort, targetHost);
+    for (const e of [client, upstream]) {
+      ends.add(e);
+      e.on('close', () => ends.delete(e));
+    }
     client.pipe(upstream).pipe(client);
+    if (stalled) {
+      client.pause();
+      upstream.pause();
+    }
     client.on('error', () => client.destroy());
     upstream.on('error', () => client.destroy());
     client.on('close', () => {
@@ -59,6 +73,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return clients.size;
     },
     refuse: stop,
+    stall() {
+      stalled = true;
+      for (const e of ends) e.pause();
+    },
+    unstall() {
+      stalled = false;
+      for (const e of ends) e.resume();
+    },
     async resume() {
       server ??= await listen(port);
     },

@@ -5,15 +5,20 @@
  * test on an ECONNREFUSED from a store closed in its `after` hook, the cluster being gone).
  *
  * The stores connect through a TCP proxy (test/support/tcp-proxy.ts) that counts connections and
- * can refuse them. Closing while PostgreSQL is unreachable is the case that leaves the most
- * behind: lease renewals queued on a connection waiting to reconnect, the node lock being
- * retaken, the notification connection reconnecting, the watchdog probing. The proxy listens
- * again once close() has resolved, so any later attempt is seen (and counted) instead of failing
- * unseen with ECONNREFUSED.
+ * can refuse them or fall silent. Closing while PostgreSQL is unreachable is the case that leaves
+ * the most behind: lease renewals queued on a connection waiting to reconnect, the node lock
+ * being retaken, the notification connection reconnecting, the watchdog probing; closing while
+ * it is silent leaves heartbeats and checks in flight. The proxy listens again once close() has
+ * resolved, so any later attempt is seen (and counted) instead of failing unseen with
+ * ECONNREFUSED.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { openPgStore } from '../../../src/store/postgres/open-pg-store.js';
+import { connect } from '../../../src/store/postgres/pg-connection.js';
+import { claimNode } from '../../../src/store/postgres/pg-node.js';
+import { migrate } from '../../../src/store/postgres/schema.js';
 import type { PgStore } from '../../../src/store/postgres/pg-store.js';
 import { eventually } from '../../e2e/support-http.js';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster.js';
@@ -44,12 +49,12 @@ describe('PostgreSQL store: nothing connects after close()', () => {
     await cluster?.destroy();
   });
 
-  /** Two stores (two servers) through `proxy`, with short bounds so that close() is quick. */
-  const openTwo = (proxy: TcpProxy): Promise<PgStore[]> => {
+  /** Two stores (two servers) through `proxy`, with short bounds (by default) so that close() is quick. */
+  const openTwo = (proxy: TcpProxy, statementTimeoutMs = 1_000): Promise<PgStore[]> => {
     const u = new URL(dbUrl);
     u.port = String(proxy.port);
     const open = () =>
-      openPgStore({ url: u.toString(), tombstoneGcDelayMs: 24 * 3600 * 1000, maxValuesPerItem: 100, statementTimeoutMs: 1_000, metaLeaseMs: 1_000 });
+      openPgStore({ url: u.toString(), tombstoneGcDelayMs: 24 * 3600 * 1000, maxValuesPerItem: 100, statementTimeoutMs, metaLeaseMs: 1_000 });
     return Promise.all([open(), open()]);
   };
 
@@ -58,8 +63,12 @@ describe('PostgreSQL store: nothing connects after close()', () => {
     unhandled.length = 0;
     await Promise.all(stores.map((s) => s.close()));
     const atClose = proxy.accepted;
-    const openAtClose = proxy.open;
+    // A stalled proxy reads nothing, not even the end of a connection the store closed: it sees
+    // them once it reads again.
+    proxy.unstall();
     await proxy.resume();
+    await new Promise((r) => setTimeout(r, 500));
+    const openAtClose = proxy.open;
     await new Promise((r) => setTimeout(r, WATCH_MS));
     const later = proxy.accepted - atClose;
     const openLater = proxy.open;
@@ -79,6 +88,42 @@ describe('PostgreSQL store: nothing connects after close()', () => {
     // reconnect backoff to have grown past a second.
     await new Promise((r) => setTimeout(r, 3_000));
     await closeAndWatch(proxy, stores);
+  });
+
+  it('closed while PostgreSQL is silent (heartbeats, node lock checks, renewals in flight)', async () => {
+    const proxy = await startTcpProxy(cluster.port);
+    // Statements bounded at 11 s: the node lock's 2 s heartbeat, sent into the silence, is still
+    // unanswered when close() releases the node (the lease's calls, bounded by its 1 s lease, and
+    // the notification connection, ended within 1 s, come before it).
+    const stores = await openTwo(proxy, 10_000);
+    await stores[0]!.write(newBucketId(), [put('p', 's', 'v')]);
+    proxy.stall();
+    await new Promise((r) => setTimeout(r, 2_500));
+    await closeAndWatch(proxy, stores);
+  });
+
+  it('a node claim released while its lock check is unanswered takes no lock again (no session left after release)', async () => {
+    const proxy = await startTcpProxy(cluster.port);
+    const u = new URL(dbUrl);
+    u.port = String(proxy.port);
+    const conn = { url: u.toString(), maxConnections: 1, statementTimeoutMs: 10_000, lockTimeoutMs: 1_000 };
+    const sql = connect(conn);
+    await migrate(sql);
+    await sql.end();
+    // No SocketGate here: what is seen is the claim's own doing.
+    const claim = await claimNode(() => conn, 11_000, pino({ level: 'silent' }));
+    proxy.stall();
+    // The 2 s check's SELECT 1 is sent into the silence; release() ends the session under it.
+    await new Promise((r) => setTimeout(r, 2_500));
+    const before = proxy.accepted;
+    await claim.release();
+    proxy.unstall();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const opened = proxy.accepted - before;
+    const open = proxy.open;
+    await proxy.close();
+    assert.equal(opened, 0, 'no lock session opened by release()');
+    assert.equal(open, 0, 'no session left open');
   });
 
   it('closed after an outage the stores recovered from (their first pools replaced)', async () => {
