@@ -55,6 +55,9 @@ export class SocketGate {
   /** postgres.js's `socket` option. */
   readonly open = (o: DriverSocketOptions): net.Socket => {
     if (this.closed) throw new StoreError('Unavailable', 'the PostgreSQL store is closed');
+    // With TLS the driver removes every listener of the socket it wraps (its 'close' one here
+    // too): those are forgotten once destroyed.
+    for (const x of this.sockets) if (x.destroyed) this.sockets.delete(x);
     const i = this.next++ % Math.max(1, o.host.length);
     const host = o.host[i] ?? 'localhost';
     const port = o.port[i] ?? 5432;
@@ -77,11 +80,14 @@ export class SocketGate {
       [...this.sockets].map(
         (s) =>
           new Promise<void>((resolve) => {
+            // Already destroyed: its 'close' may have been emitted (or its listener removed, TLS).
+            if (s.destroyed) return resolve();
             s.once('close', () => resolve());
             s.destroy();
           }),
       ),
     );
+    this.sockets.clear();
   }
 }
 

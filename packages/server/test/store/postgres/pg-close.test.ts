@@ -13,7 +13,12 @@
  * ECONNREFUSED.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import postgres from 'postgres';
 import { pino } from 'pino';
 import { openPgStore } from '../../../src/store/postgres/open-pg-store.js';
 import { connect } from '../../../src/store/postgres/pg-connection.js';
@@ -21,6 +26,7 @@ import { claimNode } from '../../../src/store/postgres/pg-node.js';
 import { migrate } from '../../../src/store/postgres/schema.js';
 import type { PgStore } from '../../../src/store/postgres/pg-store.js';
 import { eventually } from '../../e2e/support-http.js';
+import { makeCert } from '../../e2e/support-tls.js';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { newBucketId, put } from '../store-case-support.js';
@@ -137,5 +143,37 @@ describe('PostgreSQL store: nothing connects after close()', () => {
     await eventually(() => stores.every((s) => s.healthy()), 20_000, 'both stores healthy again');
     await stores[1]!.write(bucket, [put('p', 't', 'v')]);
     await closeAndWatch(proxy, stores);
+  });
+
+  it('over TLS (sslmode=require): close() resolves, and no session of the store is left', async () => {
+    // The driver removes every listener of the socket it wraps in TLS: the gate must not wait for
+    // a 'close' it can no longer hear (a close() that never resolved, before).
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'k2v-pg-tls-'));
+    const cert = makeCert(dir, 'pg');
+    await chmod(cert.keyFile, 0o600);
+    if (process.getuid?.() === 0) {
+      // The cluster runs as `postgres` (pg-cluster.ts), which must read the key it alone may read.
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      for (const f of [dir, cert.certFile, cert.keyFile]) await chown(f, uid, gid);
+    }
+    const tls = await startPgCluster({ conf: ['ssl = on', `ssl_cert_file = '${cert.certFile}'`, `ssl_key_file = '${cert.keyFile}'`] });
+    const admin = postgres(tls.url(), { max: 1, onnotice: () => {} });
+    try {
+      const url = `${await tls.createDatabase()}?sslmode=require`;
+      const store = await openPgStore({ url, tombstoneGcDelayMs: 24 * 3600 * 1000, maxValuesPerItem: 100, statementTimeoutMs: 2_000 });
+      await store.write(newBucketId(), [put('p', 's', 'v')]);
+      const [overTls] = await admin<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.application_name LIKE 'k2v%'`;
+      assert.ok((overTls?.n ?? 0) > 0, 'the store connects over TLS');
+      const closed = await Promise.race([store.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+      assert.ok(closed, 'close() resolved');
+      const sessions = async (): Promise<number> => (await admin<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'k2v%'`)[0]?.n ?? -1;
+      await eventually(async () => (await sessions()) === 0, 5_000, 'no session of the store left');
+    } finally {
+      await admin.end();
+      await tls.destroy();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
