@@ -169,6 +169,8 @@ export class PgListener {
         this.logger.info('PostgreSQL notification connection re-established');
         return;
       } catch (err) {
+        // Cut short by close(): nothing failed.
+        if (this.closed) return;
         if (attempt % 10 === 0) this.logger.warn({ err }, 'PostgreSQL notification connection: reconnect failed, retrying');
       }
     }
