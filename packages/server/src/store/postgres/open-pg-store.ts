@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { Subscriptions } from '../subscriptions.js';
-import { connect, probeWritable, renewablePool, type PgConnectionOptions } from './pg-connection.js';
+import { connect, probeWritable, renewablePool, SocketGate, type PgConnectionOptions } from './pg-connection.js';
 import { guardDriverFaults } from './pg-driver-guard.js';
 import { hostList } from './pg-hosts.js';
 import { PgListener } from './pg-listener.js';
@@ -63,7 +63,11 @@ export function timeoutsOfUrl(url: string): { statementTimeoutMs?: number; lockT
 export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const fromUrl = timeoutsOfUrl(opts.url);
+  // Every connection of the store (pools, lease, node lock, notifications, probes) gets its
+  // socket here, and none after close (pg-connection.ts).
+  const gate = new SocketGate();
   const conn: PgConnectionOptions = {
+    gate,
     url: opts.url,
     maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     statementTimeoutMs: opts.statementTimeoutMs ?? fromUrl.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
@@ -71,8 +75,13 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   };
   const boundMs = conn.statementTimeoutMs + 1_000;
   // Every connection goes to the writable host of the URL, chosen by probing (pg-hosts.ts).
-  const hosts = hostList(opts.url, conn.statementTimeoutMs);
-  if (hosts.multi) await hosts.choose().catch((err: unknown) => Promise.reject(toStoreError(err, 'opening the PostgreSQL store')));
+  const hosts = hostList(opts.url, conn.statementTimeoutMs, gate);
+  if (hosts.multi) {
+    await hosts.choose().catch(async (err: unknown) => {
+      await gate.close();
+      throw toStoreError(err, 'opening the PostgreSQL store');
+    });
+  }
   const connOf = (): PgConnectionOptions => ({ ...conn, url: hosts.current() });
   const pool = renewablePool(() => connect(connOf()));
   const sql = pool.sql;
@@ -84,6 +93,10 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
     leasePool.renew();
   };
   const unguard = guardDriverFaults(renewAll);
+  const closeConnections = async (): Promise<void> => {
+    await Promise.all([pool.close(5), leasePool.close(1)]);
+    await gate.close();
+  };
   /** Whether the notification connection was lost since the pool was made. */
   let wasDown = false;
   let claimed: NodeClaim | undefined;
@@ -155,12 +168,13 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
           logger,
         }),
       unguard,
+      closeConnections,
     });
   } catch (err) {
     unguard();
     await claimed?.release();
-    await sql.end({ timeout: 1 }).catch(() => undefined);
-    await leaseSql.end({ timeout: 1 }).catch(() => undefined);
+    await Promise.all([pool.close(1), leasePool.close(1)]);
+    await gate.close();
     throw toStoreError(err, 'opening the PostgreSQL store');
   }
 }

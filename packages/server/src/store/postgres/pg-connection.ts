@@ -6,7 +6,9 @@
  * with `synchronous_commit = on`: a COMMIT returns only once the transaction is durable (and,
  * with a synchronous standby, replicated).
  */
+import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
+import { StoreError } from '../errors.js';
 import { withDeadline } from './pg-errors.js';
 
 export type Db = Sql<{ bigint: bigint }>;
@@ -19,10 +21,85 @@ export interface PgConnectionOptions {
   readonly statementTimeoutMs: number;
   /** lock_timeout, ms: a row lock held elsewhere longer than this fails the statement (503). */
   readonly lockTimeoutMs: number;
+  /** Opens every socket of the store's connections, and none once the store is closed. */
+  readonly gate?: SocketGate;
+}
+
+/** What postgres.js passes to its `socket` option (parsed from the URL): the hosts, or a Unix socket path. */
+interface DriverSocketOptions {
+  readonly host: readonly string[];
+  readonly port: readonly number[];
+  readonly path: string | false;
+}
+
+/**
+ * Opens the sockets of a store's connections (postgres.js's `socket` option), and none once
+ * closed: after close() resolved, no connection of the store can be attempted again.
+ *
+ * Ending the pools is not enough with postgres.js 3.4.9: `end({ timeout })` terminates each
+ * connection but not the reconnect it may have scheduled (src/connection.js reconnect(): a
+ * setTimeout that terminate() does not clear, and connect() clears `terminated`), so a connection
+ * that was waiting out its backoff when the pool ended (PostgreSQL unreachable, queries queued)
+ * connects again seconds later, and stays open in the ended pool; and `reserve()` on an ended
+ * pool still connects. Found by test/store/postgres/pg-close.test.ts (the lease pool's
+ * connections reconnecting after close; in CI an ECONNREFUSED after the test cluster was gone).
+ * A socket refused here fails what the connection was trying to send with a StoreError
+ * 'Unavailable' (503), as any connect failure does.
+ */
+export class SocketGate {
+  private closed = false;
+  private readonly sockets = new Set<net.Socket>();
+  /** Which of several hosts the next socket goes to (the driver's own round robin). */
+  private next = 0;
+
+  /** postgres.js's `socket` option. */
+  readonly open = (o: DriverSocketOptions): net.Socket => {
+    if (this.closed) throw new StoreError('Unavailable', 'the PostgreSQL store is closed');
+    // With TLS the driver removes every listener of the socket it wraps (its 'close' one here
+    // too): those are forgotten once destroyed.
+    for (const x of this.sockets) if (x.destroyed) this.sockets.delete(x);
+    const i = this.next++ % Math.max(1, o.host.length);
+    const host = o.host[i] ?? 'localhost';
+    const port = o.port[i] ?? 5432;
+    const s = o.path !== false ? net.connect(o.path) : net.connect(port, host);
+    // The driver names the host in its connection errors from these (its own connect sets them).
+    Object.assign(s, { host, port });
+    this.sockets.add(s);
+    s.once('close', () => this.sockets.delete(s));
+    return s;
+  };
+
+  /**
+   * Opens no more sockets, and ends those still open once every pool has ended (a terminated
+   * connection's socket, or one a scheduled reconnect opened meanwhile); resolves once they
+   * are all closed.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      [...this.sockets].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            // Already destroyed: its 'close' may have been emitted (or its listener removed, TLS).
+            if (s.destroyed) return resolve();
+            s.once('close', () => resolve());
+            s.destroy();
+          }),
+      ),
+    );
+    this.sockets.clear();
+  }
+}
+
+/** The driver options that send a pool's sockets through `gate`, if any. */
+export function gated(gate: SocketGate | undefined): Record<string, unknown> {
+  // `socket` is a documented option of postgres.js that its 3.4.9 typings lack.
+  return gate === undefined ? {} : { socket: gate.open };
 }
 
 export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Options<{ bigint: postgres.PostgresType<bigint> }>> = {}): Db {
   return postgres(opts.url, {
+    ...gated(opts.gate),
     max: opts.maxConnections,
     types: { bigint: postgres.BigInt },
     // Idle connections are closed after a minute; a connection lives at most 30 min (failover
@@ -52,11 +129,20 @@ export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Optio
  */
 export interface RenewablePool {
   readonly sql: Db;
+  /** Replaces the pool (nothing once closed). */
   renew(): void;
+  /**
+   * Ends the current pool (destroyed after `timeoutS`) and makes no other; resolves once it and
+   * every pool renew() replaced have ended.
+   */
+  close(timeoutS: number): Promise<void>;
 }
 
 export function renewablePool(make: () => Db): RenewablePool {
   let current = make();
+  let closed = false;
+  /** The ends of replaced pools still under way (a closed store waits for them). */
+  const ending = new Set<Promise<void>>();
   const handler: ProxyHandler<Db> = {
     apply: (_target, thisArg, args) => Reflect.apply(current as unknown as (...a: unknown[]) => unknown, thisArg, args),
     get: (_target, prop) => {
@@ -67,9 +153,17 @@ export function renewablePool(make: () => Db): RenewablePool {
   return {
     sql: new Proxy(current, handler),
     renew() {
+      // A pool made after close() would be ended by nobody: its connections would outlive the store.
+      if (closed) return;
       const old = current;
       current = make();
-      void old.end({ timeout: 1 }).catch(() => undefined);
+      const end = old.end({ timeout: 1 }).catch(() => undefined);
+      ending.add(end);
+      void end.then(() => ending.delete(end));
+    },
+    async close(timeoutS) {
+      closed = true;
+      await Promise.all([current.end({ timeout: timeoutS }).catch(() => undefined), ...ending]);
     },
   };
 }

@@ -15,6 +15,7 @@
  */
 import postgres from 'postgres';
 import { StoreError } from '../errors.js';
+import { gated, type SocketGate } from './pg-connection.js';
 import { withDeadline } from './pg-errors.js';
 
 export interface HostList {
@@ -54,8 +55,15 @@ export function splitHosts(url: string): string[] {
 }
 
 /** Whether the host of `url` answers within `ms` and is writable (not in recovery). */
-async function writable(url: string, ms: number): Promise<boolean> {
-  const sql = postgres(url, { max: 1, fetch_types: false, connect_timeout: Math.max(1, Math.ceil(ms / 1000)), onnotice: () => {}, connection: { application_name: 'k2v-probe' } });
+async function writable(url: string, ms: number, gate: SocketGate | undefined): Promise<boolean> {
+  const sql = postgres(url, {
+    ...gated(gate),
+    max: 1,
+    fetch_types: false,
+    connect_timeout: Math.max(1, Math.ceil(ms / 1000)),
+    onnotice: () => {},
+    connection: { application_name: 'k2v-probe' },
+  });
   try {
     const [r] = await withDeadline(Promise.resolve(sql<{ ro: boolean }[]>`SELECT pg_is_in_recovery() AS ro`), ms, 'probe');
     return r?.ro === false;
@@ -66,13 +74,14 @@ async function writable(url: string, ms: number): Promise<boolean> {
   }
 }
 
-export function hostList(url: string, probeMs: number): HostList {
+/** `gate`: the store's (pg-connection.ts SocketGate), so that a closed store probes nothing. */
+export function hostList(url: string, probeMs: number, gate?: SocketGate): HostList {
   const hosts = splitHosts(url);
   let chosen = hosts[0]!;
   let choosing: Promise<string> | undefined;
   const probeAll = async (): Promise<string> => {
     for (const h of hosts) {
-      if (await writable(h, probeMs)) {
+      if (await writable(h, probeMs, gate)) {
         chosen = h;
         return h;
       }

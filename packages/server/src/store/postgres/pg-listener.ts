@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import postgres from 'postgres';
 import { CHANGES_CHANNEL, META_CHANNEL } from './pg-notify.js';
-import type { PgConnectionOptions } from './pg-connection.js';
+import { gated, type PgConnectionOptions } from './pg-connection.js';
 import { withDeadline } from './pg-errors.js';
 
 export interface ListenerEvents {
@@ -32,7 +32,11 @@ export class PgListener {
   private live = false;
   private connecting: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private checking = false;
+  private checking: Promise<void> | undefined;
+  /** Ends of dropped notification connections still under way (close() waits for them). */
+  private readonly ending = new Set<Promise<void>>();
+  /** Ends the reconnect backoff's pause at once (close() does not wait it out). */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly opts: PgConnectionOptions,
@@ -49,19 +53,42 @@ export class PgListener {
   /** Connects and LISTENs; rejects if the first attempt fails (the store does not open). */
   async start(): Promise<void> {
     await this.connect(await this.urlFor(false));
-    this.heartbeat = setInterval(() => void this.check(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => {
+      this.checking ??= this.check().finally(() => {
+        this.checking = undefined;
+      });
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
+  /**
+   * Stops listening: ends the connection, and waits for a reconnect under way (with its `up`)
+   * and a heartbeat in flight, so that nothing of the listener runs or connects once it resolved.
+   */
   async close(): Promise<void> {
     this.closed = true;
     this.live = false;
     clearInterval(this.heartbeat);
-    await this.sql?.end({ timeout: 1 }).catch(() => undefined);
+    this.wake?.();
+    const sql = this.sql;
+    this.sql = undefined;
+    if (sql !== undefined) this.end(sql, 1);
+    await this.connecting;
+    await this.checking;
+    await Promise.all([...this.ending]);
+  }
+
+  /** Ends a notification connection, within `timeoutS`; close() waits for it. */
+  private end(sql: postgres.Sql, timeoutS: number): Promise<void> {
+    const end = sql.end({ timeout: timeoutS }).catch(() => undefined);
+    this.ending.add(end);
+    void end.then(() => this.ending.delete(end));
+    return end;
   }
 
   private async connect(url: string): Promise<void> {
     const sql = postgres(url, {
+      ...gated(this.opts.gate),
       max: 1,
       idle_timeout: null,
       max_lifetime: null,
@@ -81,12 +108,14 @@ export class PgListener {
     try {
       await sql`LISTEN k2v_changes`;
       await sql`LISTEN k2v_meta`;
+      // Closed meanwhile: nothing is re-read for a store that is going away.
+      if (this.closed) throw new Error('PostgreSQL notification listener closed');
       // What committed while nobody listened is re-read; if that fails, this connection is
       // dropped and the next attempt starts over (never a LISTEN left running unwatched).
       await this.events.up();
     } catch (err) {
       if (this.sql === sql) this.sql = undefined;
-      await sql.end({ timeout: 0 }).catch(() => undefined);
+      await this.end(sql, 0);
       throw err;
     }
     if (this.sql !== sql) throw new Error('PostgreSQL notification connection lost while coming up');
@@ -94,16 +123,13 @@ export class PgListener {
   }
 
   private async check(): Promise<void> {
-    if (this.closed || !this.live || this.sql === undefined || this.checking) return;
+    if (this.closed || !this.live || this.sql === undefined) return;
     const sql = this.sql;
-    this.checking = true;
     try {
       // Bounded: a connection that neither answers nor fails is as good as lost.
       await withDeadline(Promise.resolve(sql`SELECT 1`), this.opts.statementTimeoutMs, 'notification connection heartbeat');
     } catch {
       if (this.sql === sql) this.lost();
-    } finally {
-      this.checking = false;
     }
   }
 
@@ -114,21 +140,37 @@ export class PgListener {
     this.events.down();
     const old = this.sql;
     this.sql = undefined;
-    void old?.end({ timeout: 0 }).catch(() => undefined);
+    if (old !== undefined) void this.end(old, 0);
     this.connecting ??= this.reconnect().finally(() => {
       this.connecting = undefined;
     });
   }
 
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
   private async reconnect(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt)).unref());
+      await this.pause(Math.min(2_000, 50 * 2 ** attempt));
       if (this.closed) return;
       try {
         await this.connect(await this.urlFor(true));
         this.logger.info('PostgreSQL notification connection re-established');
         return;
       } catch (err) {
+        // Cut short by close(): nothing failed.
+        if (this.closed) return;
         if (attempt % 10 === 0) this.logger.warn({ err }, 'PostgreSQL notification connection: reconnect failed, retrying');
       }
     }

@@ -118,6 +118,7 @@ export class PgMetadataStore implements MetadataStore {
   /** Updates and reloads, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private fresh = true;
+  private closed = false;
   readonly lease: MetaLease;
 
   private constructor(
@@ -176,6 +177,8 @@ export class PgMetadataStore implements MetadataStore {
 
   /** Reloads unless `version` is already applied (a change of this server's own, or a repeat). */
   private refresh(version: bigint | undefined): void {
+    // A notification or a refused renewal while closing: nothing to keep fresh any more.
+    if (this.closed) return;
     this.enqueue(async () => {
       if (version !== undefined && version <= this.version) return;
       const loaded = await loadRecords(this.sql, this.boundMs);
@@ -187,7 +190,17 @@ export class PgMetadataStore implements MetadataStore {
     });
   }
 
+  /**
+   * Takes no more reloads or updates, and resolves once those queued are over: nothing of the
+   * metadata runs on the store's connections after it closed them (the lease is closed apart).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+  }
+
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('Unavailable', 'the store is closed'));
     const run = this.queue.then(op);
     this.queue = run.catch(() => undefined);
     return run;

@@ -71,15 +71,19 @@ class LockSession {
     try {
       return await withDeadline(Promise.resolve(q), boundMs, 'node lock session');
     } catch (err) {
-      this.end();
+      void this.end();
       throw err;
     }
   }
 
-  end(): void {
+  /** Ends the session (at once: a statement in flight fails); resolves once it has ended. */
+  end(): Promise<void> {
     this.closed = true;
-    void this.sql.end({ timeout: 0 }).catch(() => undefined);
+    this.ended ??= this.sql.end({ timeout: 0 }).catch(() => undefined);
+    return this.ended;
   }
+
+  private ended: Promise<void> | undefined;
 }
 
 /** `conn`: the options of a connection to the current host (pg-hosts.ts), asked for each new session. */
@@ -104,7 +108,7 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
       await session.run(s`INSERT INTO k2v_node (node_id, last, owner) VALUES (${dbId}, 0, ${owner})`, boundMs);
     }
   } catch (err) {
-    session.end();
+    await session.end();
     throw err;
   }
   const nodeDb = dbId;
@@ -119,13 +123,24 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
     logger.error({ nodeId: nodeId.toString(16) }, `${lost.message} (every request is refused with 503)`);
   };
 
+  /** Sessions replaced or dropped whose end is under way (release() waits for them). */
+  const ending = new Set<Promise<void>>();
+  const endSession = (s: LockSession): void => {
+    const end = s.end();
+    ending.add(end);
+    void end.then(() => ending.delete(end));
+  };
+
   /**
    * Takes the lock again on a new session. The row naming another owner means the node is lost;
    * the lock held elsewhere while the row still names this process (a claim under way, or this
    * process's old session not yet gone) is tried again at the next check.
    */
   const retake = async (): Promise<void> => {
-    session.end();
+    endSession(session);
+    // Released meanwhile (the check that failed was cut short by release()): no new session,
+    // it would hold the node's lock and a connection after the store closed.
+    if (closed) return;
     const next = new LockSession(conn());
     session = next;
     const s = next.sql;
@@ -133,12 +148,12 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
     const [row] = await next.run(s<{ owner: string | null }[]>`SELECT owner FROM k2v_node WHERE node_id = ${nodeDb}`, boundMs);
     if (row?.owner !== owner) {
       markLost('another server claimed it');
-      next.end();
+      endSession(next);
       return;
     }
     if (got?.ok !== true) {
       logger.warn({ nodeId: nodeId.toString(16) }, 'node lock held by another session while this server still owns the node; trying again');
-      next.end();
+      endSession(next);
       return;
     }
     logger.info({ nodeId: nodeId.toString(16) }, 'node lock taken again after its session was lost');
@@ -175,12 +190,16 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
     },
     reassert,
     markLost,
-    // Ending the session gives the lock back.
-    release() {
+    // Ending the session gives the lock back. A check in flight fails at once and takes
+    // nothing again (closed); resolves once every session of the claim has ended.
+    async release() {
       closed = true;
       clearInterval(timer);
-      session.end();
-      return Promise.resolve();
+      endSession(session);
+      await checking?.catch(() => undefined);
+      // A retake that had already opened its session before release: ended too.
+      endSession(session);
+      await Promise.all([...ending]);
     },
   };
 }

@@ -46,6 +46,12 @@ export interface PgStoreParts {
   readonly watchdog?: (store: PgStore) => PgWatchdog;
   /** Stops this store's part in the driver-fault guard (pg-driver-guard.ts). */
   readonly unguard?: () => void;
+  /**
+   * Ends every pool of the store (`sql`, `leaseSql`, and those they replaced) and resolves once
+   * no socket of it is open and none can be opened again (pg-connection.ts SocketGate); without
+   * it, `sql` and `leaseSql` are ended.
+   */
+  readonly closeConnections?: () => Promise<void>;
 }
 
 /** Tombstone-only items removed per GC transaction. */
@@ -217,16 +223,27 @@ export class PgStore implements Store {
     return this.closing;
   }
 
+  /**
+   * Stops every periodic task and waits for what each had in flight, then ends the connections:
+   * once it resolves, nothing of the store runs, holds a connection or attempts one (a task left
+   * running, or a pool it made, would reconnect after the database was gone: an unhandled
+   * ECONNREFUSED at a server's shutdown; pg-close.test.ts).
+   */
   private async shutdown(): Promise<void> {
     clearInterval(this.gcTimer);
-    this.watchdog?.stop();
+    await this.watchdog?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.p.writer.drain();
+    // The listener first: a reconnect under way re-reads the metadata and renews the pools.
     await this.p.listener.close();
+    await this.meta.close();
     await this.meta.lease.close();
     await this.p.node.release();
-    await this.sql.end({ timeout: 5 });
-    await this.p.leaseSql.end({ timeout: 1 });
+    if (this.p.closeConnections !== undefined) await this.p.closeConnections();
+    else {
+      await this.sql.end({ timeout: 5 });
+      await this.p.leaseSql.end({ timeout: 1 });
+    }
     this.p.unguard?.();
   }
 

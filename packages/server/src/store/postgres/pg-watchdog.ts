@@ -43,23 +43,39 @@ export class PgWatchdog {
   private notBefore = 0;
   private backoff = FIRST_BACKOFF_MS;
   private probing = false;
+  private stopped = false;
+  /** The timer's check in flight (stop() waits for it). */
+  private ticking: Promise<void> | undefined;
   /** Rebuilds done (for tests and logs). */
   rebuilds = 0;
 
   constructor(private readonly p: WatchdogParts) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick()
+        .catch((err: unknown) => this.p.logger.warn({ err }, 'connection watchdog check failed'))
+        .finally(() => {
+          this.ticking = undefined;
+        });
+    }, TICK_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  /**
+   * No more checks; resolves once the one in flight is over (its probe's connection ended), so a
+   * closing store neither probes nor rebuilds afterwards.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.ticking;
   }
 
   /** One check (the timer's; exposed for tests). */
   async tick(): Promise<void> {
     const now = this.p.now ?? Date.now;
+    if (this.stopped) return;
     if (this.p.healthy()) {
       this.answeringSince = undefined;
       this.backoff = FIRST_BACKOFF_MS;
@@ -73,7 +89,7 @@ export class PgWatchdog {
         this.answeringSince = undefined;
         return;
       }
-      if (this.p.healthy()) return;
+      if (this.stopped || this.p.healthy()) return;
       // Counted from when PostgreSQL answers: the time the store's own reconnects normally take.
       this.answeringSince ??= now();
       if (now() - this.answeringSince < GRACE_MS || now() < this.notBefore) return;
