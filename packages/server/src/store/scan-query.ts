@@ -13,7 +13,17 @@ export function scanQueryOf(spec: RangeSpec): ScanQuery {
 }
 
 export function itemScanQueryOf(spec: RangeSpec, filter: { skipTombstones: boolean; conflictsOnly: boolean }): ItemScanQuery {
-  return { ...scanQueryOf(spec), skipTombstones: filter.skipTombstones, conflictsOnly: filter.conflictsOnly };
+  // A literal rather than a spread of scanQueryOf: V8's spread of an object with undefined
+  // fields took ~2 us per query in ReadBatch profiles (1.7 % of the server's time).
+  return {
+    prefix: spec.prefix,
+    start: spec.start,
+    end: spec.end,
+    reverse: spec.reverse,
+    limit: walkLimit(spec.limit),
+    skipTombstones: filter.skipTombstones,
+    conflictsOnly: filter.conflictsOnly,
+  };
 }
 
 function walkLimit(limit: number | undefined): number | undefined {
