@@ -109,14 +109,17 @@ export class RangeWalker<T> {
 
   offer(e: T): Offer {
     if (this.stopped !== undefined) return 'stop';
-    const key = this.keyOf(e);
-    if (this.prefix !== undefined && !key.startsWith(this.prefix)) return this.stop(DONE);
-    if (this.end_ !== undefined) {
-      const c = compareUtf8(key, this.end_);
-      if (this.reverse ? c <= 0 : c >= 0) return this.stop(DONE);
+    // The key is only read when a bound or the limit needs it: item views decode it on demand.
+    if (this.prefix !== undefined || this.end_ !== undefined) {
+      const key = this.keyOf(e);
+      if (this.prefix !== undefined && !key.startsWith(this.prefix)) return this.stop(DONE);
+      if (this.end_ !== undefined) {
+        const c = compareUtf8(key, this.end_);
+        if (this.reverse ? c <= 0 : c >= 0) return this.stop(DONE);
+      }
     }
     if (this.filter !== undefined && !this.filter(e)) return 'skip';
-    if (this.limit !== undefined && this.taken >= this.limit) return this.stop({ more: true, nextStart: key });
+    if (this.limit !== undefined && this.taken >= this.limit) return this.stop({ more: true, nextStart: this.keyOf(e) });
     this.taken++;
     return 'take';
   }

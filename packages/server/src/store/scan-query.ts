@@ -13,7 +13,17 @@ export function scanQueryOf(spec: RangeSpec): ScanQuery {
 }
 
 export function itemScanQueryOf(spec: RangeSpec, filter: { skipTombstones: boolean; conflictsOnly: boolean }): ItemScanQuery {
-  return { ...scanQueryOf(spec), skipTombstones: filter.skipTombstones, conflictsOnly: filter.conflictsOnly };
+  // A literal rather than a spread of scanQueryOf: V8's generic spread was 1.7 % of the server's
+  // main-thread time in a ReadBatch profile (once per query, 100 items each).
+  return {
+    prefix: spec.prefix,
+    start: spec.start,
+    end: spec.end,
+    reverse: spec.reverse,
+    limit: walkLimit(spec.limit),
+    skipTombstones: filter.skipTombstones,
+    conflictsOnly: filter.conflictsOnly,
+  };
 }
 
 function walkLimit(limit: number | undefined): number | undefined {

@@ -4,13 +4,16 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { DvvsItem } from '../../src/k2v/dvvs.js';
 import { decodeItem, encodeItem } from '../../src/store/item-codec.js';
-import { ItemView } from '../../src/store/item-view.js';
+import { ItemView, NATIVE_BASE64_FROM } from '../../src/store/item-view.js';
 import { JsonOut } from '../../src/http/json-out.js';
 import { isAscii, itemJson, jsonString } from '../../src/http/wire.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const u64 = fc.oneof(fc.bigInt(0n, U64_MAX), fc.constantFrom(0n, 1n, U64_MAX, 1n << 63n));
-const value = fc.oneof(fc.constant(null), fc.constantFrom(new Uint8Array(0), new Uint8Array([0xff])), fc.uint8Array({ maxLength: 120 }));
+// Values on both sides of the threshold where ItemView switches to Node's base64 encoder.
+// fast-check keeps generated arrays short unless their length is drawn explicitly.
+const anyLength = fc.integer({ min: 0, max: 2 * NATIVE_BASE64_FROM }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+const value = fc.oneof(fc.constant(null), fc.constantFrom(new Uint8Array(0), new Uint8Array([0xff])), fc.uint8Array({ maxLength: 120 }), anyLength);
 const item: fc.Arbitrary<DvvsItem> = fc
   .uniqueArray(fc.record({ node: u64, discard: u64, values: fc.array(fc.record({ t: u64, v: value }), { maxLength: 4 }) }), {
     maxLength: 4,

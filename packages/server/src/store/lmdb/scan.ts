@@ -58,6 +58,18 @@ export function prefixBounds(prefix: Buffer, from: ScanFrom | undefined, reverse
  * shared read transaction.
  */
 export function rangeEntries<K, V>(db: Database<V, Buffer>, bounds: PrefixBounds, transaction: Transaction | undefined): Iterator<RangeEntry<K, V>> {
-  const range = db.getRange(transaction === undefined ? bounds : { ...bounds, transaction }) as unknown as Iterable<RangeEntry<K, V>>;
+  // A literal, not `{ ...bounds, transaction }`: the spread is a slow generic copy, once per scan.
+  const options =
+    transaction === undefined
+      ? bounds
+      : {
+          start: bounds.start,
+          end: bounds.end,
+          reverse: bounds.reverse,
+          inclusiveEnd: bounds.inclusiveEnd,
+          exclusiveStart: bounds.exclusiveStart,
+          transaction,
+        };
+  const range = db.getRange(options) as unknown as Iterable<RangeEntry<K, V>>;
   return range[Symbol.iterator]();
 }
