@@ -97,7 +97,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       const s = db.getStats() as Record<string, unknown>;
       return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
     };
-    const budget = new SizeBudget(opts.mapSizeBytes, measure, logger);
+    const budget = new SizeBudget(opts.mapSizeBytes, measure, logger, worker !== undefined);
     opts.observer?.sizeProbe(() => ({
       usedBytes: measure(),
       limitBytes: opts.mapSizeBytes,
