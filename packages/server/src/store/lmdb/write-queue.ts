@@ -45,6 +45,8 @@ type Outcome = { readonly changes: ItemChange[] } | { readonly error: unknown };
 interface Batch {
   /** The callback ran (and took `calls`). */
   ran: boolean;
+  /** The callback left calls waiting: the next transaction is queued when this one settles. */
+  holdsRest: boolean;
   calls: Call[];
   outcomes: Outcome[];
 }
@@ -80,7 +82,7 @@ export class WriteQueue {
 
   private schedule(): void {
     this.scheduled = true;
-    const batch: Batch = { ran: false, calls: [], outcomes: [] };
+    const batch: Batch = { ran: false, holdsRest: false, calls: [], outcomes: [] };
     let callbackEnd = 0;
     this.transact(
       () => {
@@ -91,7 +93,7 @@ export class WriteQueue {
       (b) => b.calls.length,
     ).then(
       (b) => {
-        this.settled(callbackEnd);
+        this.settled(b, callbackEnd);
         for (let i = 0; i < b.calls.length; i++) {
           const o = b.outcomes[i]!;
           const call = b.calls[i]!;
@@ -107,7 +109,7 @@ export class WriteQueue {
           batch.calls = this.pending;
           this.pending = [];
         } else {
-          this.settled(callbackEnd);
+          this.settled(batch, callbackEnd);
         }
         for (const call of batch.calls) {
           this.observer?.writeSettled();
@@ -141,18 +143,21 @@ export class WriteQueue {
       }
     }
     totals.finish(this.w);
-    // The rest needs a transaction of its own: queued once this callback phase is over (a
-    // transaction() called from inside it would join the same transaction).
+    // The rest needs a transaction of its own. It is queued once this one has settled: lmdb-js
+    // adds whatever is queued before its writer thread closes a transaction to that transaction
+    // (a transaction() called from inside this callback, or a moment after it, would join it).
+    // Calls arriving meanwhile join the rest. The next transaction could not start earlier anyway.
     if (this.pending.length > 0) {
       this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        if (this.pending.length > 0) this.schedule();
-      });
+      batch.holdsRest = true;
     }
   }
 
-  private settled(callbackEnd: number): void {
+  private settled(batch: Batch, callbackEnd: number): void {
+    if (batch.holdsRest) {
+      this.scheduled = false;
+      if (this.pending.length > 0) this.schedule();
+    }
     this.committing--;
     this.lastSettledAt = performance.now();
     this.lastSyncMs = this.lastSettledAt - callbackEnd;

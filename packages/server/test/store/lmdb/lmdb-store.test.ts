@@ -155,8 +155,10 @@ describe('LmdbStore', () => {
       const before = store.commitCount;
       await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.write(b, [put('p', `k${i}`, 'v')])));
       const commits = store.commitCount - before;
-      assert.ok(commits >= 1 && commits <= 20, `1000 writes took ${commits} commits`);
-      for (let i = 0; i < 1_000; i += 97) assert.deepEqual(texts(await store.getItem(b, 'p', `k${i}`)), ['v']);
+      // A burst that waited for the main thread with the writer idle is split in two
+      // (write-queue.ts): the older half commits first, the rest in the next transaction.
+      assert.ok(commits >= 2 && commits <= 20, `1000 writes took ${commits} commits`);
+      for (let i = 0; i < 1_000; i++) assert.deepEqual(texts(await store.getItem(b, 'p', `k${i}`)), ['v']);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
