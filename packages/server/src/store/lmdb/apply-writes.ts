@@ -41,12 +41,33 @@ interface ItemRef {
   readonly oldBytes: number;
 }
 
-/** Runs inside a write transaction callback; returns the changes to publish after the commit. */
+/**
+ * What several calls sharing one transaction callback leave for the end of it (write-queue.ts):
+ * the bucket item counts and the node's `last` are each written once per batch, not once per call.
+ */
+export class BatchTotals {
+  /** Items created per bucket (bucket id bytes, count). */
+  readonly created = new Map<string, { bucket: Buffer; n: number }>();
+  /** `w.last` when the batch began: persisted at the end only if a call moved it. */
+  constructor(readonly lastAtStart: bigint) {}
+
+  /** Inside the same transaction, after the batch's last call: the deferred puts. */
+  finish(w: WriterState): void {
+    for (const { bucket, n } of this.created.values()) addBucketItems(w, bucket, n);
+    if (w.last !== this.lastAtStart) void w.db.put(w.lastKey, encodeU64(w.last));
+  }
+}
+
+/**
+ * Runs inside a write transaction callback; returns the changes to publish after the commit.
+ * With `totals`, the bucket count and `last` puts are left to `totals.finish()` (same transaction).
+ */
 export function applyWrites(
   w: WriterState,
   bucketId: string,
   writes: readonly ItemWrite[],
   merges: readonly StoredItem[] = [],
+  totals?: BatchTotals,
 ): ItemChange[] {
   const { db, nodeId } = w;
   const bucket = bucketOf(bucketId);
@@ -104,6 +125,15 @@ export function applyWrites(
     const next = addCounts(stored === undefined ? ZERO_COUNTS : decodeCounts(stored), delta);
     if (isZeroCounts(next)) void db.remove(key);
     else void db.put(key, encodeCounts(next));
+  }
+  if (totals !== undefined) {
+    if (created > 0) {
+      const t = totals.created.get(bucketId);
+      if (t === undefined) totals.created.set(bucketId, { bucket, n: created });
+      else t.n += created;
+    }
+    if (last !== w.last) w.last = last;
+    return changes;
   }
   if (created > 0) addBucketItems(w, bucket, created);
   if (last !== w.last) {

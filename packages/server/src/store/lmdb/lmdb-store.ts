@@ -32,7 +32,6 @@ import { deleteChunk } from './delete-range.js';
 import { diskNearlyFull, freeBytes } from './disk-space.js';
 import type { DirLock } from './dir-lock.js';
 import type { PeerLink, ReadFreshness } from './peer-processes.js';
-import { applyWrites } from './apply-writes.js';
 import { bucketBytes, bucketCountKey, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES } from './keys.js';
 import { toStoreError } from './lmdb-errors.js';
 import { LmdbSnapshot } from './lmdb-snapshot.js';
@@ -42,6 +41,8 @@ import { Subscriptions } from '../subscriptions.js';
 import { collectGarbageChunk } from './tombstone-gc.js';
 import type { MetaRecordsDb } from './metadata-store.js';
 import type { ViewDbs } from './view-dbs.js';
+import type { StoreObserver } from '../store-metrics.js';
+import { WriteQueue } from './write-queue.js';
 import type { ItemsDb, WriterState } from './writer-state.js';
 import { ChurnSet } from '../../k2v/churn-set.js';
 
@@ -65,6 +66,8 @@ export interface LmdbStoreParts {
   readonly peers?: PeerLink;
   /** lmdb-js `transaction()`, possibly reporting to a StoreObserver (observed-transactions.ts). */
   readonly transact: Transact;
+  /** Told of each write call's queueing and settling (metrics); none: nothing is counted. */
+  readonly observer?: Pick<StoreObserver, 'writeQueued' | 'writeSettled'>;
 }
 
 /** The longest keys the key layout can hold (keys.ts). */
@@ -95,6 +98,7 @@ export class LmdbStore implements Store {
   private readonly peers: PeerLink | undefined;
   private readonly txn: Transact;
   private gcRunning = false;
+  private readonly queue: WriteQueue;
 
   constructor(parts: LmdbStoreParts) {
     this.env = parts.env;
@@ -108,6 +112,7 @@ export class LmdbStore implements Store {
     this.logger = parts.logger;
     this.gcDelayMs = parts.tombstoneGcDelayMs;
     this.txn = parts.transact;
+    this.queue = new WriteQueue(this.w, (fn, writes) => this.transact(fn, writes), parts.observer);
     this.subs = new Subscriptions((err, change) =>
       this.logger.error({ err, bucketId: change?.bucketId, pk: change?.pk, sk: change?.sk }, 'change listener threw'),
     );
@@ -167,7 +172,7 @@ export class LmdbStore implements Store {
     return this.track(async () => {
       bucketBytes(bucketId);
       if (writes.length === 0) return;
-      const changes = await this.transact(() => applyWrites(this.w, bucketId, writes));
+      const changes = await this.queue.enqueue(bucketId, writes, []);
       this.publish(changes);
     });
   }
@@ -176,7 +181,7 @@ export class LmdbStore implements Store {
     return this.track(async () => {
       bucketBytes(bucketId);
       if (items.length === 0) return 0;
-      const changes = await this.transact(() => applyWrites(this.w, bucketId, [], items));
+      const changes = await this.queue.enqueue(bucketId, [], items);
       this.publish(changes);
       return changes.length;
     });
@@ -280,9 +285,9 @@ export class LmdbStore implements Store {
     return p;
   }
 
-  private async transact<T>(fn: () => T): Promise<T> {
+  private async transact<T>(fn: () => T, writes?: (result: T) => number): Promise<T> {
     try {
-      const result = await this.txn(fn);
+      const result = await this.txn(fn, writes);
       this.commitFailed = false;
       return result;
     } catch (err) {

@@ -8,7 +8,12 @@ import type { RootDatabase } from 'lmdb';
 import type { StoreObserver } from '../store-metrics.js';
 import type { ItemsDb } from './writer-state.js';
 
-export type Transact = <T>(fn: () => T) => Promise<T>;
+/**
+ * Runs `fn` in the next write transaction. `writes`, when given, says how many write calls the
+ * callback carried (a batch of write-queue.ts, which reports its calls' queueing itself); without
+ * it the callback is one write call.
+ */
+export type Transact = <T>(fn: () => T, writes?: (result: T) => number) => Promise<T>;
 
 interface Open {
   writes: number;
@@ -34,22 +39,26 @@ export function observedTransactions(env: RootDatabase, db: ItemsDb, observer: S
     const now = performance.now();
     observer.committed(t.writes, (now - t.firstAt) / 1000, (now - t.lastAt) / 1000);
   });
-  const run = <T>(fn: () => T): T => {
+  const run = <T>(fn: () => T, writes: ((result: T) => number) | undefined): T => {
     const id = db.getWriteTxnId();
     const start = performance.now();
     let t = open.get(id);
     if (t === undefined) open.set(id, (t = { writes: 0, firstAt: start, lastAt: start }));
+    let n = 1;
     try {
-      return fn();
+      const result = fn();
+      if (writes !== undefined) n = writes(result);
+      return result;
     } finally {
-      t.writes++;
+      t.writes += n;
       t.lastAt = performance.now();
     }
   };
-  return async <T>(fn: () => T): Promise<T> => {
+  return async <T>(fn: () => T, writes?: (result: T) => number): Promise<T> => {
+    if (writes !== undefined) return db.transaction(() => run(fn, writes));
     observer.writeQueued();
     try {
-      return await db.transaction(() => run(fn));
+      return await db.transaction(() => run(fn, undefined));
     } finally {
       observer.writeSettled();
     }

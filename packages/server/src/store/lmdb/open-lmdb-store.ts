@@ -97,7 +97,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       const s = db.getStats() as Record<string, unknown>;
       return pagesInUseBytes([s, s['root'], s['free'], metaDb.getStats()]);
     };
-    const budget = new SizeBudget(opts.mapSizeBytes, measure, logger);
+    const budget = new SizeBudget(opts.mapSizeBytes, measure, logger, worker !== undefined);
     opts.observer?.sizeProbe(() => ({
       usedBytes: measure(),
       limitBytes: opts.mapSizeBytes,
@@ -128,6 +128,7 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
       freshness,
       ...(worker === undefined ? {} : { peers: worker.peers }),
       transact: stamped(observedTransactions(env, db, opts.observer), stamp),
+      ...(opts.observer === undefined ? {} : { observer: opts.observer }),
     });
   } catch (err) {
     if (env !== undefined) await env.close().catch(() => undefined);
@@ -139,12 +140,12 @@ export async function openLmdbStore(opts: LmdbStoreOptions): Promise<LmdbStore> 
 /** Each transaction callback also stamps the transaction's id (several workers only). */
 function stamped(transact: Transact, stamp: CommitStamp): Transact {
   if (!stamp.enabled) return transact;
-  return (fn) =>
+  return (fn, writes) =>
     transact(() => {
       const result = fn();
       stamp.mark();
       return result;
-    });
+    }, writes);
 }
 
 /** A worker's slot lock; a previous holder may still be draining its requests: wait for it. */
