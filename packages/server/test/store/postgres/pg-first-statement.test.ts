@@ -92,18 +92,22 @@ describe('PostgreSQL lost during the first statement of a new connection', () =>
       assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
 
       await proxy.resume();
+      let last: unknown;
       await eventually(
         async () => {
           try {
             await store.write(bucket, [put('p', 't', 'w')]);
             return texts(await store.getItem(bucket, 'p', 't'))?.[0] === 'w';
-          } catch {
+          } catch (err) {
+            last = err;
             return false;
           }
         },
         20_000,
         'the store writes and reads again',
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)} (last failure: ${String(last)})`);
+      });
       assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
     } finally {
       await store.close();

@@ -41,8 +41,16 @@ const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> 
   return done;
 };
 
+test('bare postgres.js: with fetch_types off, reserve() on a pool that must open a connection for it never settles (the slots work around it)', async () => {
+  const sql = await pool(1);
+  // If a postgres.js release settles it (porsager/postgres#1220), this fails: pg-slots.ts may go.
+  assert.equal(await settledWithin(sql.reserve(), 2_000), false, 'the reserve settled');
+});
+
 test('bare postgres.js: statements queued on a reserved connection that dies never settle (the driver fault worked around)', async () => {
   const sql = await pool();
+  // An open idle connection first: reserve() would not settle if it had to open one (test above).
+  await sql`SELECT 1`;
   const c = await sql.reserve();
   const [{ pid }] = (await c<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }];
   await c`BEGIN`;
