@@ -146,7 +146,8 @@ export function connect(opts: PgConnectionOptions, extra: DriverOptions = {}): D
       }) as unknown as Db,
   );
   const endPool = sql.end.bind(sql);
-  Object.defineProperty(sql, SLOTS, { value: slots });
+  // Configurable: renewablePool's proxy answers with the current pool's, not its first one's.
+  Object.defineProperty(sql, SLOTS, { value: slots, configurable: true });
   Object.defineProperty(sql, 'end', {
     configurable: true,
     writable: true,
