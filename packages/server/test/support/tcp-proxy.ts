@@ -4,7 +4,9 @@
  * gets ECONNREFUSED, as when PostgreSQL is gone), `resume()` listens again on the same port.
  * `stall()` keeps every connection open but passes no more bytes (a database that fell silent)
  * until `unstall()`. `accepted` counts the connections accepted since the proxy started; `open`
- * is how many client connections are still open through it.
+ * is how many client connections are still open through it. `refuseAtFirstStatement()` lets
+ * connections open until one of them sends its first statement: that one is cut there, and the
+ * proxy refuses from then on (a database lost while a fresh connection starts its work).
  */
 import net from 'node:net';
 
@@ -16,12 +18,20 @@ export interface TcpProxy {
   resume(): Promise<void>;
   stall(): void;
   unstall(): void;
+  /**
+   * From now on, the first connection accepted to send a statement (a Query or a Parse message,
+   * after its startup and authentication) is cut at that message, before any of it is passed
+   * on, and the proxy then refuses as with `refuse()`. Resolves once that happened.
+   */
+  refuseAtFirstStatement(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let accepted = 0;
   let stalled = false;
+  /** Set by refuseAtFirstStatement(): cut the connection that sent a first statement, resolve. */
+  let onFirstStatement: (() => void) | undefined;
   const clients = new Set<net.Socket>();
   /** Both ends of every proxied connection (paused while stalled). */
   const ends = new Set<net.Socket>();
@@ -32,6 +42,21 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     for (const e of [client, upstream]) {
       ends.add(e);
       e.on('close', () => ends.delete(e));
+    }
+    // Watched before the pipe's own listener sees the bytes: the cut one is never passed on.
+    if (onFirstStatement !== undefined) {
+      const watch = statementWatch();
+      const onData = (chunk: Buffer): void => {
+        if (onFirstStatement === undefined || !watch(chunk)) return;
+        const done = onFirstStatement;
+        onFirstStatement = undefined;
+        client.off('data', onData);
+        client.unpipe(upstream);
+        upstream.destroy();
+        client.destroy();
+        void stop().then(done);
+      };
+      client.prependListener('data', onData);
     }
     client.pipe(upstream).pipe(client);
     if (stalled) {
@@ -73,6 +98,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return clients.size;
     },
     refuse: stop,
+    refuseAtFirstStatement() {
+      return new Promise<void>((resolve) => {
+        onFirstStatement = resolve;
+      });
+    },
     stall() {
       stalled = true;
       for (const e of ends) e.pause();
@@ -85,5 +115,37 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       server ??= await listen(port);
     },
     close: stop,
+  };
+}
+
+/** SSLRequest and GSSENCRequest codes: an untyped message after which the startup comes. */
+const NEGOTIATION_CODES = new Set([80877103, 80877104]);
+
+/**
+ * Follows a client's bytes (frontend protocol v3): an untyped startup message (maybe preceded by
+ * an SSL/GSS negotiation request), then typed messages; true once a Query ('Q') or Parse ('P')
+ * message begins in the bytes seen.
+ */
+function statementWatch(): (chunk: Buffer) => boolean {
+  let buf = Buffer.alloc(0);
+  let startup = true;
+  return (chunk) => {
+    buf = Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (startup) {
+        if (buf.length < 8) return false;
+        const len = buf.readUInt32BE(0);
+        if (buf.length < len) return false;
+        startup = NEGOTIATION_CODES.has(buf.readUInt32BE(4));
+        buf = buf.subarray(len);
+        continue;
+      }
+      if (buf.length < 1) return false;
+      if (buf[0] === 0x51 || buf[0] === 0x50) return true;
+      if (buf.length < 5) return false;
+      const len = 1 + buf.readUInt32BE(1);
+      if (buf.length < len) return false;
+      buf = buf.subarray(len);
+    }
   };
 }

@@ -10,6 +10,7 @@ import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
 import { StoreError } from '../errors.js';
 import { withDeadline } from './pg-errors.js';
+import { ReservationSlots } from './pg-slots.js';
 
 export type Db = Sql<{ bigint: bigint }>;
 
@@ -97,17 +98,24 @@ export function gated(gate: SocketGate | undefined): Record<string, unknown> {
   return gate === undefined ? {} : { socket: gate.open };
 }
 
-export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Options<{ bigint: postgres.PostgresType<bigint> }>> = {}): Db {
-  return postgres(opts.url, {
+type DriverOptions = Partial<postgres.Options<{ bigint: postgres.PostgresType<bigint> }>>;
+
+/** The reservation slots of a pool made by connect() (pg-slots.ts), found through renewablePool too. */
+const SLOTS = Symbol('k2v reservation slots');
+
+export function connect(opts: PgConnectionOptions, extra: DriverOptions = {}): Db {
+  const base: DriverOptions = {
     ...gated(opts.gate),
-    max: opts.maxConnections,
     types: { bigint: postgres.BigInt },
-    // Idle connections are closed after a minute; a connection lives at most 30 min (failover
-    // and DNS changes are picked up without a restart).
-    idle_timeout: 60,
-    max_lifetime: 30 * 60,
     connect_timeout: Math.max(1, Math.ceil(opts.statementTimeoutMs / 1000)),
     onnotice: () => {},
+    // No array-types lookup on connect. postgres.js 3.4.9 runs it as the first statement of every
+    // new connection and never handles its promise (porsager/postgres#1192, #1223): a connection
+    // cut during it reconnects at once, and if that is refused the lookup rejects unhandled
+    // ("connect ECONNREFUSED"), which ends the process. Our array parameters are literals that
+    // need no driver type (pg-arrays.ts); reservations come from slots (pg-slots.ts says why).
+    // Found by test/store/postgres/pg-first-statement.test.ts.
+    fetch_types: false,
     connection: {
       application_name: 'k2v',
       statement_timeout: opts.statementTimeoutMs,
@@ -115,8 +123,45 @@ export function connect(opts: PgConnectionOptions, extra: Partial<postgres.Optio
       idle_in_transaction_session_timeout: Math.max(60_000, 4 * opts.statementTimeoutMs),
       synchronous_commit: 'on',
     },
+  };
+  const sql = postgres(opts.url, {
+    ...base,
+    max: opts.maxConnections,
+    // Idle connections are closed after a minute; a connection lives at most 30 min (failover
+    // and DNS changes are picked up without a restart).
+    idle_timeout: 60,
+    max_lifetime: 30 * 60,
     ...extra,
   }) as unknown as Db;
+  const slots = new ReservationSlots(
+    opts.maxConnections,
+    (onclose) =>
+      postgres(opts.url, {
+        ...base,
+        max: 1,
+        // Never closed by the driver on its own (no idle_timeout, the driver's default, and no
+        // lifetime): the slot knows whether its connection is open.
+        max_lifetime: null,
+        onclose,
+      }) as unknown as Db,
+  );
+  const endPool = sql.end.bind(sql);
+  // Configurable: renewablePool's proxy answers with the current pool's, not its first one's.
+  Object.defineProperty(sql, SLOTS, { value: slots, configurable: true });
+  Object.defineProperty(sql, 'end', {
+    configurable: true,
+    writable: true,
+    value: async (o?: { timeout?: number }): Promise<void> => {
+      await Promise.all([endPool(o), slots.end(o?.timeout)]);
+    },
+  });
+  return sql;
+}
+
+/** The reservation slots of `sql` (made by connect(), or a renewablePool of such pools). */
+export function slotsOf(sql: Db): ReservationSlots | undefined {
+  const v: unknown = Reflect.get(sql, SLOTS);
+  return v instanceof ReservationSlots ? v : undefined;
 }
 
 /**
@@ -173,7 +218,7 @@ export function renewablePool(make: () => Db): RenewablePool {
  * statement bound and is on a writable primary (not in recovery).
  */
 export async function probeWritable(opts: PgConnectionOptions): Promise<boolean> {
-  const sql = connect({ ...opts, maxConnections: 1 }, { fetch_types: false });
+  const sql = connect({ ...opts, maxConnections: 1 });
   try {
     const [r] = await withDeadline(Promise.resolve(sql<{ ro: boolean }[]>`SELECT pg_is_in_recovery() AS ro`), opts.statementTimeoutMs, 'probe');
     return r?.ro === false;

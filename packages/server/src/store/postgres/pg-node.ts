@@ -58,7 +58,6 @@ class LockSession {
       {
         idle_timeout: 0,
         max_lifetime: null,
-        fetch_types: false,
         onclose: () => {
           this.closed = true;
         },

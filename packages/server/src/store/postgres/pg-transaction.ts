@@ -18,18 +18,29 @@
  * released; one left without an answer has its backend terminated (from the pool), so its locks
  * go and its socket closes, and the pool gets the connection back.
  */
-import type { PendingQuery, ReservedSql, Row } from 'postgres';
+import type { PendingQuery, Row } from 'postgres';
 import { StoreError } from '../errors.js';
 import { isConnectionLost, isNoAnswer, withDeadline } from './pg-errors.js';
-import type { Db } from './pg-connection.js';
+import { slotsOf, type Db } from './pg-connection.js';
+import type { Reserved } from './pg-slots.js';
 
-type Reserved = ReservedSql<{ bigint: bigint }>;
-
-/** Reserves a connection, waiting at most `boundMs` for one (503 beyond: the pool is exhausted or stuck). */
+/**
+ * Reserves a connection, waiting at most `boundMs` for one (503 beyond: the pool is exhausted or
+ * stuck). From the pool's reservation slots (pg-slots.ts) when it has some, as every pool made by
+ * connect() does; else with the driver's own `reserve()`.
+ */
 export async function reserve(sql: Db, boundMs: number): Promise<Reservation> {
+  const slots = slotsOf(sql);
+  if (slots !== undefined) {
+    const s = await slots.reserve(boundMs);
+    return new Reservation(s.tx, sql, boundMs, (healthy) => s.done(healthy));
+  }
   const pending = sql.reserve();
   try {
-    return new Reservation(await withDeadline(pending, boundMs, 'waiting for a PostgreSQL connection'), sql, boundMs);
+    const tx = await withDeadline(pending, boundMs, 'waiting for a PostgreSQL connection');
+    return new Reservation(tx, sql, boundMs, (healthy) => {
+      if (healthy) tx.release();
+    });
   } catch (err) {
     // A connection granted after the deadline goes straight back.
     pending.then((c) => c.release(), () => undefined);
@@ -51,6 +62,8 @@ export class Reservation {
     readonly tx: Reserved,
     private readonly pool: Db,
     private readonly boundMs: number,
+    /** Gives the connection back (`healthy`), or gives it up. */
+    private readonly giveBack: (healthy: boolean) => void,
   ) {
     this.lostSignal = new Promise<never>((_, reject) => {
       this.signalLost = reject;
@@ -113,7 +126,7 @@ export class Reservation {
   end(): void {
     if (this.released) return;
     this.released = true;
-    if (this.lostBy === undefined) this.tx.release();
+    this.giveBack(this.lostBy === undefined);
   }
 
   private lose(err: unknown): void {

@@ -10,8 +10,9 @@
  *      (pg-metadata-store.ts); read and lock (`FOR UPDATE`, in key order) the
  *      existing items the calls touch;
  *   2. plan each call with store/write-plan.ts (a refused call is dropped alone), then, pipelined:
- *      update the changed items and insert the new ones (arrays through `unnest`), add the
- *      counter deltas, the bucket item counts, the node's `last`, one NOTIFY per changed item
+ *      update the changed items and insert the new ones (arrays through `unnest`, passed as
+ *      literals: pg-arrays.ts), add the counter deltas, the bucket item counts, the node's
+ *      `last`, one NOTIFY per changed item
  *      (delivered to other servers only after COMMIT), COMMIT. An item another server created
  *      meanwhile makes the INSERT fail (unique violation): the group is retried from round 1.
  *
@@ -33,6 +34,7 @@ import { decodeItem, encodeItem, type StoredItem } from '../item-codec.js';
 import type { ItemChange, ItemWrite } from '../store.js';
 import type { StoreObserver } from '../store-metrics.js';
 import { rangeDeletion, WritePlan } from '../write-plan.js';
+import { boolArray, byteaArray, int8Array, textArray } from './pg-arrays.js';
 import type { Db } from './pg-connection.js';
 import { isRetryable, toStoreError } from './pg-errors.js';
 import type { NodeClaim } from './pg-node.js';
@@ -243,13 +245,13 @@ export class GroupWriter {
       const own = r.run(c<{ last: bigint; owner: string | null }[]>`SELECT last, owner FROM k2v_node WHERE node_id = ${me} FOR UPDATE`);
       const clocks = r.run(c<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`);
       const bucketIds = [...new Set(batch.map((x) => x.bucketId))].sort();
-      const lockedBuckets = r.run(c`SELECT id FROM k2v_bucket WHERE id = ANY(${c.array(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`);
+      const lockedBuckets = r.run(c`SELECT id FROM k2v_bucket WHERE id = ANY(${textArray(bucketIds)}::text[]) ORDER BY id FOR KEY SHARE`);
       // After the lock (next statement, fresh snapshot): a removal that committed meanwhile shows.
-      const goneBuckets = r.run(c<{ id: string }[]>`SELECT id FROM k2v_bucket_gone WHERE id = ANY(${c.array(bucketIds)}::text[])`);
+      const goneBuckets = r.run(c<{ id: string }[]>`SELECT id FROM k2v_bucket_gone WHERE id = ANY(${textArray(bucketIds)}::text[])`);
       let loaded: Promise<readonly { part: Buffer; sk: Buffer; item: Buffer }[]> = Promise.resolve([]);
       if (ordered.length > 0) {
         loaded = r.run(c<{ part: Buffer; sk: Buffer; item: Buffer }[]>`
-          SELECT i.part, i.sk, i.item FROM unnest(${c.array(parts)}::bytea[], ${c.array(sks)}::bytea[]) AS k(part, sk)
+          SELECT i.part, i.sk, i.item FROM unnest(${byteaArray(parts)}::bytea[], ${byteaArray(sks)}::bytea[]) AS k(part, sk)
           JOIN k2v_item i ON i.part = k.part AND i.sk = k.sk
           ORDER BY i.part, i.sk FOR UPDATE OF i`);
       }
@@ -332,8 +334,8 @@ export class GroupWriter {
         const cols = rowColumns(updated, nowMs);
         stmts.push(c`
           UPDATE k2v_item i SET item = u.item, tomb_since = u.tomb_since, conflict = u.conflict
-          FROM unnest(${c.array(cols.parts)}::bytea[], ${c.array(cols.sks)}::bytea[],
-                      ${c.array(cols.items)}::bytea[], ${c.array(cols.tombs as bigint[])}::int8[], ${c.array(cols.conflicts)}::bool[])
+          FROM unnest(${byteaArray(cols.parts)}::bytea[], ${byteaArray(cols.sks)}::bytea[],
+                      ${byteaArray(cols.items)}::bytea[], ${int8Array(cols.tombs)}::int8[], ${boolArray(cols.conflicts)}::bool[])
                AS u(part, sk, item, tomb_since, conflict)
           WHERE i.part = u.part AND i.sk = u.sk`);
       }
@@ -344,14 +346,14 @@ export class GroupWriter {
         const cols = rowColumns(created, nowMs);
         stmts.push(c`
           INSERT INTO k2v_item (part, sk, bucket, item, tomb_since, conflict)
-          SELECT * FROM unnest(${c.array(cols.parts)}::bytea[], ${c.array(cols.sks)}::bytea[], ${c.array(created.map((s) => s.bucket))}::bytea[],
-                               ${c.array(cols.items)}::bytea[], ${c.array(cols.tombs as bigint[])}::int8[], ${c.array(cols.conflicts)}::bool[])`);
+          SELECT * FROM unnest(${byteaArray(cols.parts)}::bytea[], ${byteaArray(cols.sks)}::bytea[], ${byteaArray(created.map((s) => s.bucket))}::bytea[],
+                               ${byteaArray(cols.items)}::bytea[], ${int8Array(cols.tombs)}::int8[], ${boolArray(cols.conflicts)}::bool[])`);
       }
       stmts.push(...this.counterStatements(c, changed));
       if (last !== ownRows[0]!.last) stmts.push(c`UPDATE k2v_node SET last = ${last} WHERE node_id = ${me}`);
       if (changed.length > 0) {
         const payloads = changed.map((s) => changePayload(this.opts.nodeId, s.bucketId, s.pk, s.sk));
-        stmts.push(c`SELECT pg_notify(${CHANGES_CHANNEL}, p) FROM unnest(${c.array(payloads)}::text[]) AS p`);
+        stmts.push(c`SELECT pg_notify(${CHANGES_CHANNEL}, p) FROM unnest(${textArray(payloads)}::text[]) AS p`);
       }
       const t1 = performance.now();
       // Every statement answered (the COMMIT's answer says whether it all committed), or the
@@ -393,13 +395,13 @@ export class GroupWriter {
       .sort((a, b) => a.bucket.compare(b.bucket) || a.pk.compare(b.pk));
     const out: PendingQuery<readonly Row[]>[] = [];
     if (rows.length > 0) {
-      const b = c.array(rows.map((r) => r.bucket));
-      const p = c.array(rows.map((r) => r.pk));
+      const b = byteaArray(rows.map((r) => r.bucket));
+      const p = byteaArray(rows.map((r) => r.pk));
       out.push(c`
         INSERT INTO k2v_counter (bucket, pk, n_entries, n_conflicts, n_values, n_bytes)
-        SELECT * FROM unnest(${b}::bytea[], ${p}::bytea[], ${c.array(rows.map((r) => BigInt(r.d.entries)))}::int8[],
-                             ${c.array(rows.map((r) => BigInt(r.d.conflicts)))}::int8[], ${c.array(rows.map((r) => BigInt(r.d.values)))}::int8[],
-                             ${c.array(rows.map((r) => BigInt(r.d.bytes)))}::int8[])
+        SELECT * FROM unnest(${b}::bytea[], ${p}::bytea[], ${int8Array(rows.map((r) => BigInt(r.d.entries)))}::int8[],
+                             ${int8Array(rows.map((r) => BigInt(r.d.conflicts)))}::int8[], ${int8Array(rows.map((r) => BigInt(r.d.values)))}::int8[],
+                             ${int8Array(rows.map((r) => BigInt(r.d.bytes)))}::int8[])
         ORDER BY 1, 2
         ON CONFLICT (bucket, pk) DO UPDATE SET
           n_entries = k2v_counter.n_entries + EXCLUDED.n_entries, n_conflicts = k2v_counter.n_conflicts + EXCLUDED.n_conflicts,
@@ -412,7 +414,7 @@ export class GroupWriter {
       const buckets = [...created.values()].sort((a, b) => a.bucket.compare(b.bucket));
       out.push(c`
         INSERT INTO k2v_bucket_items (bucket, node_id, items)
-        SELECT b, ${nodeToDb(this.opts.nodeId)}, n FROM unnest(${c.array(buckets.map((x) => x.bucket))}::bytea[], ${c.array(buckets.map((x) => BigInt(x.n)))}::int8[]) AS u(b, n)
+        SELECT b, ${nodeToDb(this.opts.nodeId)}, n FROM unnest(${byteaArray(buckets.map((x) => x.bucket))}::bytea[], ${int8Array(buckets.map((x) => BigInt(x.n)))}::int8[]) AS u(b, n)
         ON CONFLICT (bucket, node_id) DO UPDATE SET items = k2v_bucket_items.items + EXCLUDED.items`);
     }
     return out;

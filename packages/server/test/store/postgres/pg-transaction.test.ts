@@ -41,8 +41,16 @@ const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> 
   return done;
 };
 
+test('bare postgres.js: with fetch_types off, reserve() on a pool that must open a connection for it never settles (the slots work around it)', async () => {
+  const sql = await pool(1);
+  // If a postgres.js release settles it (porsager/postgres#1220), this fails: pg-slots.ts may go.
+  assert.equal(await settledWithin(sql.reserve(), 2_000), false, 'the reserve settled');
+});
+
 test('bare postgres.js: statements queued on a reserved connection that dies never settle (the driver fault worked around)', async () => {
   const sql = await pool();
+  // An open idle connection first: reserve() would not settle if it had to open one (test above).
+  await sql`SELECT 1`;
   const c = await sql.reserve();
   const [{ pid }] = (await c<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`) as unknown as [{ pid: number }];
   await c`BEGIN`;
@@ -63,10 +71,13 @@ test('a Reservation: every queued statement rejects at once when the connection 
   const r = await reserve(sql, 10_000);
   const [{ pid }] = (await r.run(r.tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)) as unknown as [{ pid: number }];
   await r.run(r.tx`BEGIN`);
-  const all = r.settleAll([r.tx`SELECT pg_sleep(${2}), ${'y'}::text AS t`, r.tx`SELECT ${1}::int AS a`, r.tx`SELECT ${2}::int AS b`, r.tx`COMMIT`]);
+  // Its outcome taken at once: the loss can be seen before terminate() has its own answer.
+  const all = r
+    .settleAll([r.tx`SELECT pg_sleep(${2}), ${'y'}::text AS t`, r.tx`SELECT ${1}::int AS a`, r.tx`SELECT ${2}::int AS b`, r.tx`COMMIT`])
+    .then(() => undefined, (e: unknown) => e);
   await new Promise((res) => setTimeout(res, 300));
   await terminate(pid);
-  const err = await all.then(() => undefined, (e: unknown) => e);
+  const err = await all;
   assert.ok(isConnectionLost(err), `settleAll rejects as a lost connection: ${String(err)}`);
   assert.equal(r.isLost, true);
   // Nothing more is sent on it; a ROLLBACK after the loss is skipped, not hung.
