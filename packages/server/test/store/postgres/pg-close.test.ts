@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import postgres from 'postgres';
 import { pino } from 'pino';
 import { openPgStore } from '../../../src/store/postgres/open-pg-store.js';
@@ -27,7 +27,8 @@ import { migrate } from '../../../src/store/postgres/schema.js';
 import type { PgStore } from '../../../src/store/postgres/pg-store.js';
 import { eventually } from '../../e2e/support-http.js';
 import { makeCert } from '../../e2e/support-tls.js';
-import { startPgCluster, type PgCluster } from '../../support/pg-cluster.js';
+import { startPgCluster } from '../../support/pg-cluster.js';
+import { pgFaultSetup } from '../../support/pg-fault-setup.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { newBucketId, put } from '../store-case-support.js';
 
@@ -40,24 +41,11 @@ import { newBucketId, put } from '../store-case-support.js';
 const WATCH_MS = 8_000;
 
 describe('PostgreSQL store: nothing connects after close()', () => {
-  let cluster: PgCluster;
-  let dbUrl: string;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (err: unknown): void => void unhandled.push(err);
-
-  before(async () => {
-    cluster = await startPgCluster();
-    dbUrl = await cluster.createDatabase();
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(async () => {
-    process.off('unhandledRejection', onUnhandled);
-    await cluster?.destroy();
-  });
+  const pg = pgFaultSetup();
 
   /** Two stores (two servers) through `proxy`, with short bounds (by default) so that close() is quick. */
   const openTwo = (proxy: TcpProxy, statementTimeoutMs = 1_000): Promise<PgStore[]> => {
-    const u = new URL(dbUrl);
+    const u = new URL(pg.dbUrl);
     u.port = String(proxy.port);
     const open = () =>
       openPgStore({ url: u.toString(), tombstoneGcDelayMs: 24 * 3600 * 1000, maxValuesPerItem: 100, statementTimeoutMs, metaLeaseMs: 1_000 });
@@ -66,7 +54,7 @@ describe('PostgreSQL store: nothing connects after close()', () => {
 
   /** Closes the stores with the proxy in the given state, then watches it for WATCH_MS. */
   async function closeAndWatch(proxy: TcpProxy, stores: readonly PgStore[]): Promise<void> {
-    unhandled.length = 0;
+    pg.unhandled.length = 0;
     await Promise.all(stores.map((s) => s.close()));
     const atClose = proxy.accepted;
     // A stalled proxy reads nothing, not even the end of a connection the store closed: it sees
@@ -82,11 +70,11 @@ describe('PostgreSQL store: nothing connects after close()', () => {
     assert.equal(openAtClose, 0, 'no connection left open once close() resolved');
     assert.equal(later, 0, `no connection attempted after close() resolved (${later} were)`);
     assert.equal(openLater, 0, 'no connection open after close()');
-    assert.deepEqual(unhandled, [], 'no unhandled rejection');
+    assert.deepEqual(pg.unhandled, [], 'no unhandled rejection');
   }
 
   it('closed while PostgreSQL is unreachable (renewals, reconnects, node lock checks due)', async () => {
-    const proxy = await startTcpProxy(cluster.port);
+    const proxy = await startTcpProxy(pg.cluster.port);
     const stores = await openTwo(proxy);
     await stores[0]!.write(newBucketId(), [put('p', 's', 'v')]);
     await proxy.refuse();
@@ -97,7 +85,7 @@ describe('PostgreSQL store: nothing connects after close()', () => {
   });
 
   it('closed while PostgreSQL is silent (heartbeats, node lock checks, renewals in flight)', async () => {
-    const proxy = await startTcpProxy(cluster.port);
+    const proxy = await startTcpProxy(pg.cluster.port);
     // Statements bounded at 11 s: the node lock's 2 s heartbeat, sent into the silence, is still
     // unanswered when close() releases the node (the lease's calls, bounded by its 1 s lease, and
     // the notification connection, ended within 1 s, come before it).
@@ -109,8 +97,8 @@ describe('PostgreSQL store: nothing connects after close()', () => {
   });
 
   it('a node claim released while its lock check is unanswered takes no lock again (no session left after release)', async () => {
-    const proxy = await startTcpProxy(cluster.port);
-    const u = new URL(dbUrl);
+    const proxy = await startTcpProxy(pg.cluster.port);
+    const u = new URL(pg.dbUrl);
     u.port = String(proxy.port);
     const conn = { url: u.toString(), maxConnections: 1, statementTimeoutMs: 10_000, lockTimeoutMs: 1_000 };
     const sql = connect(conn);
@@ -133,7 +121,7 @@ describe('PostgreSQL store: nothing connects after close()', () => {
   });
 
   it('closed after an outage the stores recovered from (their first pools replaced)', async () => {
-    const proxy = await startTcpProxy(cluster.port);
+    const proxy = await startTcpProxy(pg.cluster.port);
     const stores = await openTwo(proxy);
     const bucket = newBucketId();
     await stores[0]!.write(bucket, [put('p', 's', 'v')]);

@@ -11,12 +11,12 @@
  * that cuts the first connection to send a statement, at that statement, and then refuses.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect } from '../../../src/store/postgres/pg-connection.js';
 import { openPgStore } from '../../../src/store/postgres/open-pg-store.js';
 import { StoreError } from '../../../src/store/errors.js';
 import { eventually } from '../../e2e/support-http.js';
-import { startPgCluster, type PgCluster } from '../../support/pg-cluster.js';
+import { pgFaultSetup } from '../../support/pg-fault-setup.js';
 import { startTcpProxy } from '../../support/tcp-proxy.js';
 import { newBucketId, put, texts } from '../store-case-support.js';
 
@@ -24,37 +24,24 @@ import { newBucketId, put, texts } from '../store-case-support.js';
 const SETTLE_MS = 1_000;
 
 describe('PostgreSQL lost during the first statement of a new connection', () => {
-  let cluster: PgCluster;
-  let dbUrl: string;
-  const unhandled: unknown[] = [];
-  const onUnhandled = (err: unknown): void => void unhandled.push(err);
-
-  before(async () => {
-    cluster = await startPgCluster();
-    dbUrl = await cluster.createDatabase();
-    process.on('unhandledRejection', onUnhandled);
-  });
-  after(async () => {
-    process.off('unhandledRejection', onUnhandled);
-    await cluster?.destroy();
-  });
+  const pg = pgFaultSetup();
 
   const viaProxy = (port: number): string => {
-    const u = new URL(dbUrl);
+    const u = new URL(pg.dbUrl);
     u.port = String(port);
     return u.toString();
   };
 
   it('the pool of connect(): the query fails, nothing rejects unhandled, and the pool connects again', async () => {
-    unhandled.length = 0;
-    const proxy = await startTcpProxy(cluster.port);
+    pg.unhandled.length = 0;
+    const proxy = await startTcpProxy(pg.cluster.port);
     const sql = connect({ url: viaProxy(proxy.port), maxConnections: 1, statementTimeoutMs: 1_000, lockTimeoutMs: 1_000 });
     try {
       const cut = proxy.refuseAtFirstStatement();
       await assert.rejects(Promise.resolve(sql`SELECT 1 AS one`));
       await cut;
       await new Promise((r) => setTimeout(r, SETTLE_MS));
-      assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
+      assert.deepEqual(pg.unhandled.map(String), [], 'no unhandled rejection');
       await proxy.resume();
       const [row] = await sql<{ one: number }[]>`SELECT 1 AS one`;
       assert.equal(row?.one, 1);
@@ -65,8 +52,8 @@ describe('PostgreSQL lost during the first statement of a new connection', () =>
   });
 
   it('a store: its calls fail with 503 (Unavailable), nothing rejects unhandled, and it works again once PostgreSQL is back', async () => {
-    unhandled.length = 0;
-    const proxy = await startTcpProxy(cluster.port);
+    pg.unhandled.length = 0;
+    const proxy = await startTcpProxy(pg.cluster.port);
     const store = await openPgStore({
       url: viaProxy(proxy.port),
       tombstoneGcDelayMs: 24 * 3600 * 1000,
@@ -89,7 +76,7 @@ describe('PostgreSQL lost during the first statement of a new connection', () =>
         assert.ok(err instanceof StoreError && err.code === 'Unavailable', `a 503, not ${String(err)}`);
       }
       await new Promise((r) => setTimeout(r, SETTLE_MS));
-      assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
+      assert.deepEqual(pg.unhandled.map(String), [], 'no unhandled rejection');
 
       await proxy.resume();
       let last: unknown;
@@ -108,7 +95,7 @@ describe('PostgreSQL lost during the first statement of a new connection', () =>
       ).catch((err: unknown) => {
         throw new Error(`${String(err)} (last failure: ${String(last)})`);
       });
-      assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
+      assert.deepEqual(pg.unhandled.map(String), [], 'no unhandled rejection');
     } finally {
       await store.close();
       await proxy.close();
