@@ -19,12 +19,13 @@
  * the dead connection back among the open ones if it were released. The next caller of that
  * slot gets a fresh pool.
  */
-import type { ReservedSql } from 'postgres';
+import type { ReservedSql, Sql } from 'postgres';
 import { StoreError } from '../errors.js';
-import type { Db } from './pg-connection.js';
 import { withDeadline } from './pg-errors.js';
 
 export type Reserved = ReservedSql<{ bigint: bigint }>;
+/** pg-connection.ts's Db, named here so that this file imports nothing of the file that uses it. */
+type Db = Sql<{ bigint: bigint }>;
 
 interface Slot {
   /** Its pool (made when first needed, and again after a lost reservation ended it). */
