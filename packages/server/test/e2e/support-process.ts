@@ -3,6 +3,7 @@
  * waits, captured output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { rawSend } from './harness.js';
@@ -11,11 +12,50 @@ import { sleep } from './support-http.js';
 /** bin/k2v.js, from dist/test/e2e/ (compiled) back to the repository root. */
 export const K2V_BIN = fileURLToPath(new URL('../../../bin/k2v.js', import.meta.url));
 
-/** A port that was free a moment ago (bound to port 0, then released). */
+/**
+ * A port that was free a moment ago, chosen below the kernel's ephemeral range: a port from that
+ * range (what binding port 0 gives) can be taken, between this call and the server's start or
+ * restart on it, by any process's outgoing connection (a PostgreSQL client's, a test client's) as
+ * its local port, and the server then fails with "address already in use" (seen in CI). No port
+ * is handed out twice by one test process.
+ */
 export async function freePort(): Promise<number> {
+  const below = ephemeralLow();
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW_PORT + Math.floor(Math.random() * (below - LOW_PORT));
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  // Below the range everything was busy: a port of the range, as before.
   const held = await occupyPort();
   await held.close();
   return held.port;
+}
+
+/** The lowest port tried by freePort (above the well-known and most registered service ports). */
+const LOW_PORT = 10_000;
+const handedOut = new Set<number>();
+
+/** The first port of Linux's ephemeral range (32768 by default; elsewhere the IANA 49152). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > LOW_PORT + 1_000) return low;
+  } catch {
+    // not Linux: fall through
+  }
+  return 49_152;
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 /** Holds a port busy until `close()`. */
