@@ -11,6 +11,7 @@ import postgres, { type Sql } from 'postgres';
 import { StoreError } from '../errors.js';
 import { withDeadline } from './pg-errors.js';
 import { ReservationSlots } from './pg-slots.js';
+import { PendingEnds } from './pending-ends.js';
 
 export type Db = Sql<{ bigint: bigint }>;
 
@@ -187,7 +188,7 @@ export function renewablePool(make: () => Db): RenewablePool {
   let current = make();
   let closed = false;
   /** The ends of replaced pools still under way (a closed store waits for them). */
-  const ending = new Set<Promise<void>>();
+  const ending = new PendingEnds();
   const handler: ProxyHandler<Db> = {
     apply: (_target, thisArg, args) => Reflect.apply(current as unknown as (...a: unknown[]) => unknown, thisArg, args),
     get: (_target, prop) => {
@@ -202,13 +203,11 @@ export function renewablePool(make: () => Db): RenewablePool {
       if (closed) return;
       const old = current;
       current = make();
-      const end = old.end({ timeout: 1 }).catch(() => undefined);
-      ending.add(end);
-      void end.then(() => ending.delete(end));
+      void ending.add(old.end({ timeout: 1 }));
     },
     async close(timeoutS) {
       closed = true;
-      await Promise.all([current.end({ timeout: timeoutS }).catch(() => undefined), ...ending]);
+      await Promise.all([current.end({ timeout: timeoutS }).catch(() => undefined), ending.all()]);
     },
   };
 }

@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { CHANGES_CHANNEL, META_CHANNEL } from './pg-notify.js';
 import { gated, type PgConnectionOptions } from './pg-connection.js';
 import { withDeadline } from './pg-errors.js';
+import { PendingEnds } from './pending-ends.js';
 
 export interface ListenerEvents {
   onChange(payload: string): void;
@@ -34,7 +35,7 @@ export class PgListener {
   private heartbeat: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   /** Ends of dropped notification connections still under way (close() waits for them). */
-  private readonly ending = new Set<Promise<void>>();
+  private readonly ending = new PendingEnds();
   /** Ends the reconnect backoff's pause at once (close() does not wait it out). */
   private wake: (() => void) | undefined;
 
@@ -75,15 +76,12 @@ export class PgListener {
     if (sql !== undefined) this.end(sql, 1);
     await this.connecting;
     await this.checking;
-    await Promise.all([...this.ending]);
+    await this.ending.all();
   }
 
   /** Ends a notification connection, within `timeoutS`; close() waits for it. */
   private end(sql: postgres.Sql, timeoutS: number): Promise<void> {
-    const end = sql.end({ timeout: timeoutS }).catch(() => undefined);
-    this.ending.add(end);
-    void end.then(() => this.ending.delete(end));
-    return end;
+    return this.ending.add(sql.end({ timeout: timeoutS }));
   }
 
   private async connect(url: string): Promise<void> {

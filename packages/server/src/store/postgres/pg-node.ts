@@ -26,6 +26,7 @@ import { StoreError } from '../errors.js';
 import { connect, type Db, type PgConnectionOptions } from './pg-connection.js';
 import { withDeadline } from './pg-errors.js';
 import { nodeFromDb, nodeToDb } from './pg-keys.js';
+import { PendingEnds } from './pending-ends.js';
 
 /** How often the lock's session is checked. */
 const HEARTBEAT_MS = 2_000;
@@ -123,12 +124,8 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
   };
 
   /** Sessions replaced or dropped whose end is under way (release() waits for them). */
-  const ending = new Set<Promise<void>>();
-  const endSession = (s: LockSession): void => {
-    const end = s.end();
-    ending.add(end);
-    void end.then(() => ending.delete(end));
-  };
+  const ending = new PendingEnds();
+  const endSession = (s: LockSession): void => void ending.add(s.end());
 
   /**
    * Takes the lock again on a new session. The row naming another owner means the node is lost;
@@ -198,7 +195,7 @@ export async function claimNode(conn: () => PgConnectionOptions, boundMs: number
       await checking?.catch(() => undefined);
       // A retake that had already opened its session before release: ended too.
       endSession(session);
-      await Promise.all([...ending]);
+      await ending.all();
     },
   };
 }
