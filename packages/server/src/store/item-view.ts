@@ -16,7 +16,7 @@
 import { Buffer } from 'node:buffer';
 import { writeBase64 } from '../k2v/base64.js';
 import { causalityTokenOfPairs, encodeCausalityToken, writeCausalityTokenOfPairs } from '../k2v/causality-token.js';
-import { causalContext, type DvvsItem } from '../k2v/dvvs.js';
+import { causalContext, isNewer, type DvvsItem, type VectorClock } from '../k2v/dvvs.js';
 import { decodeItem, ItemCodecError, ITEM_FORMAT } from './item-codec.js';
 
 /**
@@ -54,6 +54,37 @@ function u64Greater(buf: Buffer, a: number, b: number): boolean {
 const conflictScratch: number[] = [];
 /** Scratch of the token bytes, grown on demand (8 + 16 bytes per node; synchronous use only). */
 let tokenBuf = Buffer.allocUnsafe(8 + 16 * 4);
+
+/**
+ * A vector clock laid out for `ItemView.newerThan`: per node its id and time as u32 halves, so
+ * that a record's entries compare without a BigInt or a Map per item. A PollRange checks every
+ * item of its range against its marker's clock, and all but the changed few are not newer.
+ */
+export class ClockBound {
+  /** [id high, id low, time high, time low] per node with a non-zero time. */
+  private readonly words: Uint32Array;
+
+  constructor(readonly clock: VectorClock) {
+    const nodes = [...clock].filter(([, t]) => t > 0n);
+    this.words = new Uint32Array(4 * nodes.length);
+    nodes.forEach(([n, t], i) => {
+      this.words.set([Number(n >> 32n), Number(n & 0xffffffffn), Number(t >> 32n), Number(t & 0xffffffffn)], 4 * i);
+    });
+  }
+
+  /** Whether the u64 time at `buf[at]` is greater than this clock's time for the u64 node at `buf[nodeAt]`. */
+  exceededBy(buf: Buffer, nodeAt: number, at: number): boolean {
+    const w = this.words;
+    const nh = u32(buf, nodeAt);
+    const nl = u32(buf, nodeAt + 4);
+    const th = u32(buf, at);
+    const tl = u32(buf, at + 4);
+    for (let i = 0; i < w.length; i += 4) {
+      if (w[i] === nh && w[i + 1] === nl) return th !== w[i + 2] ? th > w[i + 2]! : tl > w[i + 3]!;
+    }
+    return th !== 0 || tl !== 0;
+  }
+}
 
 /** Values of at least this many bytes are base64-encoded by Node (see `writeBase64`). */
 export const NATIVE_BASE64_FROM = 128;
@@ -128,6 +159,31 @@ export class ItemView {
    */
   get sk(): string {
     return (this.skText ??= this.buf.toString('utf8', this.skAt, this.skAt + this.skBytes));
+  }
+
+  /**
+   * dvvs.ts `isNewer(causalContext(item), bound's clock)`, read from the record: some node's
+   * largest timestamp (its discard watermark or a later value) is above the clock's.
+   */
+  newerThan(bound: ClockBound): boolean {
+    // With a node id twice, causalContext keeps the last entry's time: the decoded path agrees.
+    if (!this.nodesAscending) return isNewer(causalContext(this.toItem()), bound.clock);
+    const buf = this.buf;
+    pos = this.entriesAt;
+    for (let i = 0; i < this.entryCount; i++) {
+      const node = pos;
+      let max = pos + 8;
+      pos += 16;
+      const n = varint(buf, this.end);
+      for (let j = 0; j < n; j++) {
+        if (u64Greater(buf, pos, max)) max = pos;
+        pos += 8;
+        const tag = varint(buf, this.end);
+        if (tag !== 0) pos += tag - 1;
+      }
+      if (bound.exceededBy(buf, node, max)) return true;
+    }
+    return false;
   }
 
   /** The item itself (dvvs.ts), for the paths that compute on it (PollItem, PollRange, DeleteBatch). */

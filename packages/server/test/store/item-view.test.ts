@@ -3,9 +3,9 @@ import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeCausalityToken } from '../../src/k2v/causality-token.js';
-import { causalContext, isInConflict, isTombstoneOnly, values, type DvvsItem, type NodeEntry } from '../../src/k2v/dvvs.js';
+import { causalContext, isInConflict, isNewer, isTombstoneOnly, values, type DvvsItem, type NodeEntry } from '../../src/k2v/dvvs.js';
 import { decodeItem, encodeItem, ItemCodecError } from '../../src/store/item-codec.js';
-import { ItemView } from '../../src/store/item-view.js';
+import { ClockBound, ItemView } from '../../src/store/item-view.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const u64 = fc.oneof(fc.bigInt(0n, U64_MAX), fc.constantFrom(0n, 1n, 0xffffffffn, 1n << 32n, U64_MAX, 1n << 63n));
@@ -97,3 +97,34 @@ describe('item view', () => {
     assert.throws(() => ItemView.parse(Buffer.of(1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), 0, 10), ItemCodecError);
   });
 });
+
+describe('item view against a clock bound', () => {
+  const clock = fc.array(fc.tuple(u64, u64), { maxLength: 4 }).map((pairs) => new Map(pairs));
+  it('newerThan answers as isNewer(causalContext(item), clock)', () => {
+    fc.assert(
+      fc.property(item, clock, fc.boolean(), fc.array(fc.integer({ min: -1, max: 1 }), { minLength: 5, maxLength: 5 }), (it, vc, fromItem, offsets) => {
+        // Half the clocks share node ids (and equal or adjacent times) with the item, as markers do.
+        const bound = new Map(vc);
+        if (fromItem) it.entries.forEach((e, i) => bound.set(e.node, maxTimeOf(e) + BigInt(offsets[i]!)));
+        for (const [n, t] of bound) bound.set(n, t < 0n ? 0n : t > U64_MAX ? U64_MAX : t);
+        const v = viewOf('pk', 'sk', it);
+        assert.equal(v.newerThan(new ClockBound(bound)), isNewer(causalContext(it), bound));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('takes the decoded path when node ids repeat', () => {
+    const entries: NodeEntry[] = [
+      { node: 9n, discard: 1n, values: [{ t: 40n, v: null }] },
+      { node: 9n, discard: 3n, values: [] },
+    ];
+    // causalContext keeps the last entry of node 9 (time 3).
+    assert.equal(viewOf('p', 's', { entries }).newerThan(new ClockBound(new Map([[9n, 5n]]))), false);
+    assert.equal(viewOf('p', 's', { entries }).newerThan(new ClockBound(new Map([[9n, 2n]]))), true);
+  });
+});
+
+function maxTimeOf(e: NodeEntry): bigint {
+  return e.values.reduce((m, d) => (d.t > m ? d.t : m), e.discard);
+}

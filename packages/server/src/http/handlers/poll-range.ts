@@ -24,7 +24,7 @@ import {
   restrict,
   type SeenMarker,
 } from '../../k2v/seen-marker.js';
-import type { ItemView } from '../../store/item-view.js';
+import { ClockBound, type ItemView } from '../../store/item-view.js';
 import { scanQueryOf } from '../../store/scan-query.js';
 import type { HandlerContext } from '../context.js';
 import { asObject, optString, optUint, parseJson } from '../json-body.js';
@@ -115,9 +115,13 @@ function scan(ctx: HandlerContext, pk: string, spec: RangeSpec, since: SeenMarke
     const items: { sk: string; item: DvvsItem; ctx: Map<bigint, bigint> }[] = [];
     // Deviation (bug fix): the first key is `start`, else `prefix` (scanStart), on every call.
     const walker = new RangeWalker(spec, skOf);
+    // Only items newer than the marker's clock can be new to it (isNewItem): the rest are checked
+    // on their record's bytes, not decoded, since a re-issued poll reads its whole range again.
+    const bound = since === undefined ? undefined : new ClockBound(since.vc);
     scan: for await (const page of snap.scanItems(ctx.bucketId, pk, scanQueryOf(spec))) {
       for (const v of page) {
         if (walker.offer(v) === 'stop') break scan;
+        if (bound !== undefined && !v.newerThan(bound)) continue;
         const item = v.toItem();
         const cc = causalContext(item);
         if (since === undefined || isNewItem(since, v.sk, cc)) items.push({ sk: v.sk, item, ctx: cc });
