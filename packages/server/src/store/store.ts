@@ -62,8 +62,20 @@ export type PageScan<T> = AsyncIterable<readonly T[]>;
  * A consistent read snapshot, only valid inside the `read(fn)` that handed it out. Everything
  * read through it sees the same committed and durable state.
  */
+/** The name of one item: its partition key and sort key. */
+export interface ItemRef {
+  readonly pk: string;
+  readonly sk: string;
+}
+
 export interface Snapshot {
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined>;
+  /**
+   * Point reads of several items of a bucket, answered in the order of `refs` (undefined: no such
+   * item). A ReadBatch's `singleItem` queries go through one call: one statement on a networked
+   * backend instead of a round trip each.
+   */
+  getItems(bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]>;
   /** Items of one partition (ReadBatch, PollRange). */
   scanItems(bucketId: string, pk: string, q: ItemScanQuery): PageScan<ItemView>;
   /** Partitions of a bucket with non-zero counters, by partition key (ReadIndex). */

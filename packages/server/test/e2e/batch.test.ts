@@ -290,6 +290,22 @@ describe('ReadBatch', () => {
     }
   });
 
+  it('many singleItem queries among range queries: each answered as if asked alone', async () => {
+    // More than one store call's worth of point reads (read-batch.ts reads them in runs of 32),
+    // runs broken by range queries, and a run that ends the batch.
+    const sks = ['a', 'b', 'c', 'd.1', 'd.2', 'e', 'f', 'zzz', ''];
+    const queries: Record<string, unknown>[] = [];
+    for (let i = 0; i < 90; i++) {
+      if (i % 37 === 36) queries.push({ partitionKey: pk, prefix: 'd', tombstones: i % 2 === 0 });
+      else queries.push({ partitionKey: i % 11 === 5 ? uniquePk('none') : pk, singleItem: true, start: sks[i % sks.length], tombstones: i % 3 === 0, conflictsOnly: i % 7 === 0 });
+    }
+    const together = await readBatch(ts, queries);
+    assert.equal(together.length, queries.length);
+    const alone = await Promise.all(queries.map(async (q) => (await readBatch(ts, [q]))[0]!));
+    assert.deepEqual(together, alone);
+    assert.ok(together.filter((q) => q.items.length > 0).length >= 40, 'most queries find an item');
+  });
+
   it('singleItem with an empty sort key addresses the empty key', async () => {
     const p = uniquePk('emptysk');
     await insertBatch(ts, [{ pk: p, sk: '', v: b64('empty key') }, { pk: p, sk: 'a', v: b64('a') }]);

@@ -163,6 +163,40 @@ export function scanCases(newStore: NewStore): void {
       });
     });
 
+    it('getItems answers point reads in the order asked, from the snapshot, as getItem does', async () => {
+      const b2 = newBucketId();
+      const other = newBucketId();
+      await store.write(b2, [put('p', 'a', 'pa'), put('p', 'b', 'pb'), put('q', 'a', 'qa'), put('p', '\u{1f600}', 'smile')]);
+      await store.write(b2, [{ pk: 'p', sk: 'big', ct: undefined, value: new Uint8Array(300_000).fill(7) }]);
+      await store.write(other, [put('p', 'c', 'elsewhere')]);
+      const refs = [
+        { pk: 'q', sk: 'a' },
+        { pk: 'p', sk: 'absent' },
+        { pk: 'p', sk: 'big' },
+        { pk: 'p', sk: 'a' },
+        { pk: 'p', sk: 'c' }, // only in the other bucket
+        { pk: 'p', sk: 'x'.repeat(5000) }, // too long to be stored: absent
+        { pk: 'p', sk: 'a' }, // twice
+        { pk: 'p', sk: '\u{1f600}' },
+      ];
+      await store.read(async (snap) => {
+        // PostgreSQL takes a REPEATABLE READ snapshot at the transaction's first statement.
+        assert.deepEqual(texts(await snap.getItem(b2, 'p', 'b')), ['pb']);
+        await store.write(b2, [put('p', 'b', 'later', new Map()), put('p', 'absent', 'later')]);
+        const many = await snap.getItems(b2, [...refs, { pk: 'p', sk: 'b' }]);
+        assert.equal(many.length, refs.length + 1);
+        for (const [i, r] of refs.entries()) {
+          const one = await snap.getItem(b2, r.pk, r.sk);
+          assert.deepEqual(texts(many[i]), texts(one), `${r.pk}/${r.sk.slice(0, 10)}`);
+          assert.equal(many[i]?.causalityToken(), one?.causalityToken());
+          assert.equal(many[i]?.sk, one?.sk);
+        }
+        assert.deepEqual(many.map((v) => (v === undefined ? undefined : texts(v)![0]?.slice(0, 2))), ['qa', undefined, '\u0007\u0007', 'pa', undefined, undefined, 'pa', 'sm', 'pb']);
+        assert.deepEqual(await snap.getItems(b2, []), []);
+        assert.deepEqual(await snap.getItems(newBucketId(), refs), refs.map(() => undefined));
+      });
+    });
+
     it('a scan stopped early (break) leaves the snapshot usable; scans still open when read() settles end', async () => {
       const b2 = newBucketId();
       await store.write(b2, Array.from({ length: 1_000 }, (_, i) => put('p', `k${String(i).padStart(4, '0')}`, 'v')));

@@ -8,7 +8,7 @@
 import { RangeWalker, type RangeEnd } from '../../k2v/range.js';
 import type { ItemView } from '../../store/item-view.js';
 import { itemFilterOf, itemScanQueryOf } from '../../store/scan-query.js';
-import type { Snapshot } from '../../store/store.js';
+import type { ItemRef, Snapshot } from '../../store/store.js';
 import { parseReadBatchQuery, rangeOf, type ReadBatchQuery } from '../batch-query.js';
 import type { HandlerContext } from '../context.js';
 import { asArray, parseJson } from '../json-body.js';
@@ -26,10 +26,11 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
     const res = beginStream(ctx, 200, { 'content-type': JSON_TYPE });
     const out = new JsonOut(RESPONSE_BYTES);
     out.text('[');
+    const points = new PointReads(snap, ctx.bucketId, queries);
     for (let i = 0; i < queries.length; i++) {
       const q = queries[i]!;
       out.text((i > 0 ? ',' : '') + queryHead(q));
-      const end = await writeItems(snap, ctx.bucketId, q, out, res);
+      const end = q.singleItem ? await writeItem(await points.get(i), q, out, res) : await writeItems(snap, ctx.bucketId, q, out, res);
       out.text(`],"more":${end.more},"nextStart":${JSON.stringify(end.nextStart)}}`);
     }
     out.text(']');
@@ -56,15 +57,51 @@ function queryHead(q: ReadBatchQuery): string {
 const DONE: RangeEnd = { more: false, nextStart: null };
 const skOf = (v: ItemView): string => v.sk;
 
-/** Writes the items of one query, flushing full chunks as it goes; returns how the walk ended. */
+/** `singleItem` queries read together, at most this many per store call (records held at once). */
+const POINT_READS_PER_CALL = 32;
+
+/**
+ * The items of the `singleItem` queries, read a run of consecutive ones at a time through one
+ * `getItems` call (a mail client asks for 20 messages by uid in one ReadBatch).
+ */
+class PointReads {
+  private items: readonly (ItemView | undefined)[] = [];
+  private from = 0;
+
+  constructor(
+    private readonly snap: Snapshot,
+    private readonly bucketId: string,
+    private readonly queries: readonly ReadBatchQuery[],
+  ) {}
+
+  /** The item of `singleItem` query i. */
+  async get(i: number): Promise<ItemView | undefined> {
+    if (i < this.from || i >= this.from + this.items.length) {
+      const refs: ItemRef[] = [];
+      for (let j = i; j < this.queries.length && refs.length < POINT_READS_PER_CALL && this.queries[j]!.singleItem; j++) {
+        refs.push({ pk: this.queries[j]!.partitionKey, sk: this.queries[j]!.start! });
+      }
+      this.items = await this.snap.getItems(this.bucketId, refs);
+      this.from = i;
+    }
+    return this.items[i - this.from];
+  }
+}
+
+/** Writes the item of a `singleItem` query if it passes the query's filter. */
+async function writeItem(item: ItemView | undefined, q: ReadBatchQuery, out: JsonOut, res: ResponseStream): Promise<RangeEnd> {
+  const keep = itemFilterOf({ skipTombstones: !q.tombstones, conflictsOnly: q.conflictsOnly });
+  if (item !== undefined && (keep === undefined || keep(item))) out.item(item, true);
+  if (out.chars >= CHUNK) {
+    const wait = res.write(out.take());
+    if (wait !== undefined) await wait;
+  }
+  return DONE;
+}
+
+/** Writes the items of one range query, flushing full chunks as it goes; returns how the walk ended. */
 async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, out: JsonOut, res: ResponseStream): Promise<RangeEnd> {
   const filter = { skipTombstones: !q.tombstones, conflictsOnly: q.conflictsOnly };
-  if (q.singleItem) {
-    const item = await snap.getItem(bucketId, q.partitionKey, q.start!);
-    const keep = itemFilterOf(filter);
-    if (item !== undefined && (keep === undefined || keep(item))) out.item(item, true);
-    return DONE;
-  }
   const spec = rangeOf(q);
   const scanQuery = itemScanQueryOf(spec, filter);
   const walker = new RangeWalker(spec, skOf, itemFilterOf(scanQuery));

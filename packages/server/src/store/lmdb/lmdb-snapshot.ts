@@ -15,7 +15,7 @@ import type { ItemView } from '../item-view.js';
 import type { MetadataRecords } from '../metadata.js';
 import { metadataOfRecords, type MetaRecordsDb } from './metadata-store.js';
 import type { StoredItem } from '../item-codec.js';
-import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
+import type { IndexEntry, ItemRef, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
 import { BucketItemScan } from './bucket-scan.js';
 import { writerClocks } from './node-identity.js';
 import type { OpenScan } from './page-scan.js';
@@ -41,7 +41,16 @@ export class LmdbSnapshot implements Snapshot {
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
     if (this.closed) return closedError();
     try {
-      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, this.txn));
+      return Promise.resolve(readItemView(this.views, bucketId, pk, sk, this.txn));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  getItems(bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]> {
+    if (this.closed) return closedError();
+    try {
+      return Promise.resolve(refs.map((r) => readItemView(this.views, bucketId, r.pk, r.sk, this.txn)));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -149,7 +149,7 @@ export class LmdbStore implements Store {
     try {
       this.checkOpen();
       this.freshness.ensure();
-      return Promise.resolve(readItemView(this.db, bucketId, pk, sk, undefined));
+      return Promise.resolve(readItemView(this.views, bucketId, pk, sk, undefined));
     } catch (err) {
       return Promise.reject(err);
     }

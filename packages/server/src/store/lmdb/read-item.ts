@@ -4,13 +4,16 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Transaction } from 'lmdb';
-import { ItemView } from '../item-view.js';
+import type { ItemView } from '../item-view.js';
 import { itemKey, MAX_SORT_KEY_BYTES, partitionPrefix } from './keys.js';
-import type { ItemsDb } from './writer-state.js';
+import type { ViewDbs } from './view-dbs.js';
 
-/** lmdb-js returns a fresh Buffer per `get` on the binary handle: the view may keep it. */
+/**
+ * Through the view handle (view-dbs.ts): lmdb-js hands the record in its shared buffer to the
+ * decoder, which copies it into a slab, instead of copying it into a Buffer of its own first.
+ */
 export function readItemView(
-  db: ItemsDb,
+  views: ViewDbs,
   bucketId: string,
   pk: string,
   sk: string,
@@ -19,6 +22,5 @@ export function readItemView(
   // A sort key the store could never hold names no item (rather than a key-size error).
   if (Buffer.byteLength(sk, 'utf8') > MAX_SORT_KEY_BYTES) return undefined;
   const key = itemKey(partitionPrefix(bucketId, pk), sk);
-  const raw = transaction === undefined ? db.get(key) : db.get(key, { transaction });
-  return raw === undefined ? undefined : ItemView.parse(raw, 0, raw.length);
+  return transaction === undefined ? views.items.get(key) : views.items.get(key, { transaction });
 }

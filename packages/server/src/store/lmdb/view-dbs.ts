@@ -10,7 +10,7 @@
  * the next entry: both only copy out of them before returning (the item view copies its record
  * into a pool, see below), so nothing returned refers to lmdb-js memory.
  *
- * These handles are only read through range scans with an explicit snapshot transaction; every
+ * These handles are only read (range scans, and the item handle's point reads: read-item.ts); every
  * write goes through the binary handle (writer-state.ts).
  */
 import { Buffer } from 'node:buffer';
@@ -92,7 +92,8 @@ export function openViewDbs(env: RootDatabase): ViewDbs {
   const itemOptions = {
     name: 'k2v',
     keyEncoder: { writeKey, readKey: () => null },
-    encoder: { encode: readOnly, decode: (bytes: Buffer, size?: number) => itemViewOf(bytes, size ?? bytes.length) },
+    // Scans pass the entry's size; `get` passes its options (and sets the shared buffer's length).
+    encoder: { encode: readOnly, decode: (bytes: Buffer, size?: unknown) => itemViewOf(bytes, typeof size === 'number' ? size : bytes.length) },
   };
   const indexOptions = {
     name: 'k2v',

@@ -7,7 +7,8 @@ import { Buffer } from 'node:buffer';
 import type { VectorClock } from '../../k2v/dvvs.js';
 import { StoreError } from '../errors.js';
 import { ItemView } from '../item-view.js';
-import type { IndexEntry, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
+import type { IndexEntry, ItemRef, ItemScanQuery, PageScan, ScanQuery, Snapshot } from '../store.js';
+import { byteaArray } from './pg-arrays.js';
 import type { Db } from './pg-connection.js';
 import { toStoreError, withDeadline } from './pg-errors.js';
 import { bucketBytes, nodeFromDb, partOf, PG_KEY_LIMITS, utf8 } from './pg-keys.js';
@@ -32,6 +33,25 @@ export async function readItem(sql: Db, bucketId: string, pk: string, sk: string
   return rows.length === 0 ? undefined : viewOf(rows[0]!.item);
 }
 
+/**
+ * Point reads of several items of a bucket in one statement, answers in the order of `refs`.
+ * Sort keys too long to be stored name no item and are not sent.
+ */
+export async function readItems(sql: Db, bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]> {
+  const out: (ItemView | undefined)[] = new Array<ItemView | undefined>(refs.length).fill(undefined);
+  const asked: number[] = [];
+  for (let i = 0; i < refs.length; i++) if (Buffer.byteLength(refs[i]!.sk, 'utf8') <= PG_KEY_LIMITS.maxSortKeyBytes) asked.push(i);
+  if (asked.length === 0) return out;
+  const bucket = bucketBytes(bucketId);
+  const parts = byteaArray(asked.map((i) => partOf(bucket, refs[i]!.pk)));
+  const sks = byteaArray(asked.map((i) => utf8(refs[i]!.sk)));
+  const rows = await sql<{ i: string; item: Buffer }[]>`
+    SELECT q.i, k.item FROM unnest(${parts}::bytea[], ${sks}::bytea[]) WITH ORDINALITY AS q(part, sk, i)
+    JOIN k2v_item k ON k.part = q.part AND k.sk = q.sk`;
+  for (const r of rows) out[asked[Number(r.i) - 1]!] = viewOf(r.item);
+  return out;
+}
+
 export async function readWatermark(sql: Db): Promise<VectorClock> {
   const rows = await sql<{ node_id: bigint; last: bigint }[]>`SELECT node_id, last FROM k2v_node`;
   return new Map(rows.map((r) => [nodeFromDb(r.node_id), r.last]));
@@ -52,6 +72,10 @@ export class PgSnapshot implements Snapshot {
 
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
     return this.guard(() => readItem(this.tx, bucketId, pk, sk));
+  }
+
+  getItems(bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]> {
+    return this.guard(() => readItems(this.tx, bucketId, refs));
   }
 
   scanItems(bucketId: string, pk: string, q: ItemScanQuery): PageScan<ItemView> {
