@@ -38,20 +38,20 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
   });
 }
 
-function queryHead(q: ReadBatchQuery): string {
-  const head = JSON.stringify({
-    partitionKey: q.partitionKey,
-    prefix: q.prefix ?? null,
-    start: q.start ?? null,
-    end: q.end ?? null,
-    limit: q.limit ?? null,
-    reverse: q.reverse,
-    singleItem: q.singleItem,
-    conflictsOnly: q.conflictsOnly,
-    tombstones: q.tombstones,
-  });
-  // Re-open the object to append `items`, `more`, `nextStart` in the contract's order.
-  return head.slice(0, -1) + ',"items":[';
+/** JSON text of a string field that may be absent (null). */
+const orNull = (s: string | undefined): string => (s === undefined ? 'null' : JSON.stringify(s));
+
+/**
+ * The query's fields in the contract's order, and the opening of its `items` (then `more` and
+ * `nextStart` follow). Assembled by hand, only strings through JSON.stringify: stringifying an
+ * object per query was 4-5 % of the server's time under the Aerogramme-like mix (20 queries per
+ * ReadBatch). Same text as `JSON.stringify` of the object (tested).
+ */
+export function queryHead(q: ReadBatchQuery): string {
+  return (
+    `{"partitionKey":${JSON.stringify(q.partitionKey)},"prefix":${orNull(q.prefix)},"start":${orNull(q.start)},"end":${orNull(q.end)},` +
+    `"limit":${q.limit ?? 'null'},"reverse":${q.reverse},"singleItem":${q.singleItem},"conflictsOnly":${q.conflictsOnly},"tombstones":${q.tombstones},"items":[`
+  );
 }
 
 const DONE: RangeEnd = { more: false, nextStart: null };
