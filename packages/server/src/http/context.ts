@@ -4,6 +4,7 @@
  */
 import type { Limits } from '../config/limits.js';
 import type { Store } from '../store/store.js';
+import type { PollRangeLogs } from './poll-range-logs.js';
 import type { PollRegistry } from './poll-registry.js';
 import type { Exchange } from './respond.js';
 
@@ -11,6 +12,7 @@ export interface HandlerContext extends Exchange {
   readonly store: Store;
   readonly limits: Limits;
   readonly polls: PollRegistry;
+  readonly rangeLogs: PollRangeLogs;
   readonly bucketId: string;
   /** The request body, already read, size-checked and verified against its signed hash. */
   readonly body: Buffer;

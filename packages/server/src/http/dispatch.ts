@@ -36,12 +36,15 @@ import { firstValueHeaders } from './request-headers.js';
 import { abort, discardBody, headerValue, respond, responseGone, type HttpRequest, type HttpResponse, type ResponseObserver } from './respond.js';
 import { splitTarget } from './query.js';
 import { routeParts } from './router.js';
+import type { PollRangeLogs } from './poll-range-logs.js';
 
 export interface K2vDeps {
   readonly store: Store;
   readonly region: string;
   readonly limits: Limits;
   readonly polls: PollRegistry;
+  /** Recent changes of the partitions PollRange watches (poll-range-logs.ts). */
+  readonly rangeLogs: PollRangeLogs;
   readonly logger: Logger;
   readonly now?: () => number;
   /** Told of every answered request of a routed endpoint (metrics). */
@@ -141,6 +144,7 @@ export function createK2vHandler(deps: K2vDeps): (req: HttpRequest, res: HttpRes
       store: deps.store,
       limits: deps.limits,
       polls: deps.polls,
+      rangeLogs: deps.rangeLogs,
       bucketId,
       body,
       extraHeaders,

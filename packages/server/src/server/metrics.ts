@@ -15,6 +15,7 @@
  */
 import type { Server } from 'node:net';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PollRangeRead } from '../http/poll-range-logs.js';
 import type { ResponseObserver } from '../http/respond.js';
 import type { StoreObserver, StoreSize } from '../store/store-metrics.js';
 
@@ -36,6 +37,8 @@ export interface ServerMetrics {
   trackListener(listener: 'k2v' | 'admin', server: Server): void;
   /** Long polls held, read when metrics are read. */
   trackPolls(size: () => number): void;
+  /** PollRange checks so far by what they read (the whole range, or only changed items). */
+  trackPollRangeChecks(checks: () => Readonly<Record<PollRangeRead, number>>): void;
   readonly contentType: string;
   /** The text exposition of every metric, the process's included (every worker's, with workers). */
   render(): Promise<string>;
@@ -121,6 +124,22 @@ export function createServerMetrics(): ServerMetrics {
       this.set(polls?.() ?? 0);
     },
   });
+  let rangeChecks: (() => Readonly<Record<PollRangeRead, number>>) | undefined;
+  const counted: Record<PollRangeRead, number> = { range: 0, changed: 0 };
+  new Counter({
+    name: 'k2v_poll_range_checks_total',
+    help: 'PollRange checks by what they read: the whole range, or only the items changed since the marker',
+    labelNames: ['read'],
+    registers: [registry],
+    collect() {
+      const now = rangeChecks?.();
+      if (now === undefined) return;
+      for (const read of ['range', 'changed'] as const) {
+        if (now[read] > counted[read]) this.inc({ read }, now[read] - counted[read]);
+        counted[read] = now[read];
+      }
+    },
+  });
   const listeners = new Map<string, Server>();
   new Gauge({
     name: 'k2v_open_connections',
@@ -153,6 +172,9 @@ export function createServerMetrics(): ServerMetrics {
     },
     trackPolls(size) {
       polls = size;
+    },
+    trackPollRangeChecks(checks) {
+      rangeChecks = checks;
     },
     contentType: registry.contentType,
     async render() {

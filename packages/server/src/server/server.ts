@@ -10,6 +10,7 @@ import type { ServerConfig, TlsFiles } from '../config/config.js';
 import type { ConnectionLimits } from '../config/limits.js';
 import { createK2vHandler } from '../http/dispatch.js';
 import { PollRegistry } from '../http/poll-registry.js';
+import { PollRangeLogs } from '../http/poll-range-logs.js';
 import { ConsoleOriginSet, consoleOriginList } from './console-origins.js';
 import { healthCheck } from './health.js';
 import { createGuardedServer } from './http-guards.js';
@@ -48,12 +49,14 @@ export async function startServer(config: ServerConfig, logger?: Logger, role: S
     throw new StartupError(limitsProblem);
   }
   const polls = new PollRegistry();
+  const rangeLogs = new PollRangeLogs(store);
+  metrics.trackPollRangeChecks(() => rangeLogs.checks);
   metrics.trackPolls(() => polls.size);
   const consoleOrigins = new ConsoleOriginSet();
   const consoleDist = findConsoleDist();
   let k2vBound: BoundAddress | undefined;
   const consoleSite = createConsoleSite(consoleDist, () => ({ k2v: k2vBound, k2vTls: config.k2vTls !== undefined, region: config.region }));
-  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, logger: log, observer: metrics.k2v, consoleOrigins });
+  const k2vHandler = createK2vHandler({ store, region: config.region, limits: config.limits, polls, rangeLogs, logger: log, observer: metrics.k2v, consoleOrigins });
   const adminHandler = createAdminHandler({
     store,
     adminToken: config.adminToken,
@@ -130,6 +133,7 @@ export async function startServer(config: ServerConfig, logger?: Logger, role: S
       // Waiting polls are answered 304 so clients re-issue them elsewhere or later.
       if (tls) process.off('SIGHUP', onHangup);
       polls.closeAll();
+      rangeLogs.close();
       k2vListener.closeIdle();
       adminListener.closeIdle();
       await stopped;

@@ -12,6 +12,11 @@
  * (in sort-key order), and its answer is the one a whole-range read of its snapshot would give.
  * A resync (changes may have been missed) makes the next check read the whole range again. The
  * cost of a wake-up is the changed items', whatever the size of the range.
+ *
+ * A poll re-issued with a marker this process answered reads, at its first check too, only the
+ * items changed since that answer, from the partition's change log (k2v/change-log.ts says why
+ * that is sound); a marker not found there (another process's, forgotten, hand-made) reads the
+ * whole range.
  */
 import { causalContext, type DvvsItem } from '../../k2v/dvvs.js';
 import { badRequest } from '../../k2v/errors.js';
@@ -53,12 +58,19 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
     if (seen === undefined) throw badRequest('invalid seen marker');
   }
   const since = seen;
+  const rangeKey = JSON.stringify([spec.prefix, spec.start, spec.end]);
+  // Held before subscribing: the log must be receiving changes when this poll takes its position.
+  const hold = ctx.rangeLogs.hold(ctx.bucketId, ep.pk);
+  /** The partition log's position when this poll subscribed (k2v/change-log.ts). */
+  let position = 0;
   /** Sort keys changed since the running (or last) check began; undefined: read the whole range. */
   let changed: Set<string> | undefined;
+  let firstCheck = true;
   return longPoll<PollAnswer>(ctx, {
     timeoutMs: pollTimeoutMs(timeout),
-    subscribe: (wake) =>
-      ctx.store.subscribe(
+    subscribe: (wake) => {
+      position = hold?.log.position ?? 0;
+      return ctx.store.subscribe(
         ctx.bucketId,
         ep.pk,
         (change) => {
@@ -70,20 +82,28 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
           changed = undefined;
           wake();
         },
-      ),
+      );
+    },
     check: () => {
       const keys = changed;
       // From here on, changes are collected for the next check (also when this one reads it all).
       changed = new Set();
-      if (since === undefined || keys === undefined) return scan(ctx, ep.pk, spec, since);
-      return rescan(ctx, ep.pk, spec, [...keys], since);
+      const first = firstCheck;
+      firstCheck = false;
+      // A poll re-issued with the marker this process answered: only what changed since then.
+      const logged = since !== undefined && keys === undefined && first ? hold?.log.changedSince(markerText + rangeKey) : undefined;
+      const only = keys !== undefined ? [...keys] : logged?.filter((sk) => inRange(sk, spec));
+      ctx.rangeLogs.checks[since === undefined || only === undefined ? 'range' : 'changed']++;
+      if (since === undefined || only === undefined) return scan(ctx, ep.pk, spec, since);
+      return rescan(ctx, ep.pk, spec, only, since);
     },
     respond: (answer) => {
       const items = answer.items.map((e) => itemJson(e.sk, e.item)).join(',');
-      const marker = JSON.stringify(encodeSeenMarker(answer.marker));
-      sendJson(ctx, 200, `{"items":[${items}],"seenMarker":${marker}}`);
+      const marker = encodeSeenMarker(answer.marker);
+      hold?.log.remember(marker + rangeKey, position);
+      sendJson(ctx, 200, `{"items":[${items}],"seenMarker":${JSON.stringify(marker)}}`);
     },
-  });
+  }).finally(() => hold?.release());
 }
 
 const skOf = (v: ItemView): string => v.sk;
