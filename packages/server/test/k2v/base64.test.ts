@@ -93,4 +93,25 @@ describe('writeBase64', () => {
       { numRuns: 500 },
     );
   });
+
+  it('into views of larger buffers, alternating between them, as responses do', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.uint8Array({ maxLength: 40 }), fc.nat(1)), { maxLength: 8 }), fc.nat(9), (values, off) => {
+        const backings = [Buffer.alloc(off + 600, 0x2e), Buffer.alloc(off + 600, 0x2e)];
+        const outs = backings.map((b) => b.subarray(off, off + 500));
+        const ends = [0, 0];
+        const texts = ['', ''];
+        for (const [v, which] of values) {
+          ends[which] = writeBase64(v, 0, v.length, outs[which]!, ends[which]!, false);
+          texts[which] += Buffer.from(v).toString('base64');
+        }
+        for (const w of [0, 1]) {
+          assert.equal(outs[w]!.toString('latin1', 0, ends[w]), texts[w]);
+          assert.ok(backings[w]!.subarray(0, off).every((c) => c === 0x2e), 'nothing written before the view');
+          assert.equal(outs[w]![ends[w]!], 0x2e);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
