@@ -133,6 +133,9 @@ export class LmdbStore implements Store {
       } catch (err) {
         this.logger.error({ err }, 'write lock check after a worker died failed');
       }
+      // The dead worker may have committed changes it never relayed: the polls here re-read
+      // what they watch (and PollRange's change logs forget what they could not have seen).
+      this.subs.resync();
     });
     if (parts.runsGc) {
       this.gcTimer = setInterval(() => this.gcTick(), parts.gcIntervalMs);

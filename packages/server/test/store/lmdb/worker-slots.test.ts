@@ -15,26 +15,40 @@ import type { PeerLink } from '../../../src/store/lmdb/peer-processes.js';
 import type { ItemChange } from '../../../src/store/store.js';
 import { ctOf, newBucketId, put, rejectsWith, texts } from '../store-case-support.js';
 
-/** A pair of links that deliver to each other at once, as the primary relays between workers. */
-function linkedPair(): [PeerLink, PeerLink] {
+/**
+ * A pair of links that deliver to each other at once, as the primary relays between workers;
+ * `mute` drops what a slot sends (a worker killed before relaying), `die` tells the other slot
+ * that its peer died.
+ */
+function linkedPair(): { links: [PeerLink, PeerLink]; mute(slot: number): void; die(slot: number): void } {
   const listeners: ((c: readonly ItemChange[]) => void)[][] = [[], []];
+  const deaths: (() => void)[][] = [[], []];
+  const muted = [false, false];
   const link = (me: number): PeerLink => ({
     send: (changes) => {
+      if (muted[me]) return;
       for (const l of listeners[1 - me]!) l(changes);
     },
     onChanges: (l) => void listeners[me]!.push(l),
-    onPeerDied: () => undefined,
+    onPeerDied: (l) => void deaths[me]!.push(l),
   });
-  return [link(0), link(1)];
+  return {
+    links: [link(0), link(1)],
+    mute: (slot) => void (muted[slot] = true),
+    die: (slot) => {
+      for (const l of deaths[1 - slot]!) l();
+    },
+  };
 }
 
-async function openPair(): Promise<{ a: LmdbStore; b: LmdbStore; dir: string }> {
+async function openPair(): Promise<{ a: LmdbStore; b: LmdbStore; dir: string; pair: ReturnType<typeof linkedPair> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'k2v-slots-'));
-  const [la, lb] = linkedPair();
+  const pair = linkedPair();
+  const [la, lb] = pair.links;
   const base = { dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 86_400_000, maxValuesPerItem: 100 };
   const a = await openLmdbStore({ ...base, worker: { slot: 0, peers: la, runsGc: true } });
   const b = await openLmdbStore({ ...base, worker: { slot: 1, peers: lb, runsGc: false } });
-  return { a, b, dir };
+  return { a, b, dir, pair };
 }
 
 describe('worker slots on one LMDB environment', () => {
@@ -53,6 +67,27 @@ describe('worker slots on one LMDB environment', () => {
       const ct = ctOf(await b.getItem(bucket, 'p', 'x'));
       await a.write(bucket, [put('p', 'x', 'merged', ct)]);
       assert.deepEqual(texts(await b.getItem(bucket, 'p', 'x')), ['merged']);
+    } finally {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a peer's death makes the survivor's subscribers re-read (its last changes may never be relayed)", async () => {
+    const { a, b, dir, pair } = await openPair();
+    try {
+      const bucket = newBucketId();
+      const heard: string[] = [];
+      const off = a.subscribe(bucket, 'p', (c) => heard.push(`change ${c.sk}`), () => heard.push('resync'));
+      await b.write(bucket, [put('p', 'x', 'relayed')]);
+      pair.mute(1);
+      await b.write(bucket, [put('p', 'y', 'never relayed')]);
+      assert.deepEqual(heard, ['change x']);
+      pair.die(1);
+      assert.deepEqual(heard, ['change x', 'resync']);
+      assert.deepEqual(texts(await a.getItem(bucket, 'p', 'y')), ['never relayed']);
+      off();
     } finally {
       await a.close();
       await b.close();
@@ -127,7 +162,7 @@ describe('worker slots on one LMDB environment', () => {
   it('a slot is held by one store at a time', async () => {
     const { a, b, dir } = await openPair();
     try {
-      const [l] = linkedPair();
+      const [l] = linkedPair().links;
       const again = openLmdbStore({ dataDir: dir, mapSizeBytes: 1 << 30, tombstoneGcDelayMs: 1, maxValuesPerItem: 100, worker: { slot: 1, peers: l, runsGc: false } });
       await b.close();
       // Taken once the holder let go (the wait for a draining predecessor).
