@@ -50,6 +50,23 @@ function u64Greater(buf: Buffer, a: number, b: number): boolean {
   return ah !== bh ? ah > bh : u32(buf, a + 4) > u32(buf, b + 4);
 }
 
+/**
+ * With `pos` at a node entry: moves `pos` past it and returns the offset of its largest
+ * timestamp (the discard watermark, or a later value's), its time in the causal context.
+ */
+function maxTimeAt(buf: Buffer, end: number): number {
+  let max = pos + 8;
+  pos += 16;
+  const n = varint(buf, end);
+  for (let j = 0; j < n; j++) {
+    if (u64Greater(buf, pos, max)) max = pos;
+    pos += 8;
+    const tag = varint(buf, end);
+    if (tag !== 0) pos += tag - 1;
+  }
+  return max;
+}
+
 /** Scratch of `distinctValues` for `isInConflict` (synchronous use only, as `pos`). */
 const conflictScratch: number[] = [];
 /** Scratch of the token bytes, grown on demand (8 + 16 bytes per node; synchronous use only). */
@@ -172,16 +189,7 @@ export class ItemView {
     pos = this.entriesAt;
     for (let i = 0; i < this.entryCount; i++) {
       const node = pos;
-      let max = pos + 8;
-      pos += 16;
-      const n = varint(buf, this.end);
-      for (let j = 0; j < n; j++) {
-        if (u64Greater(buf, pos, max)) max = pos;
-        pos += 8;
-        const tag = varint(buf, this.end);
-        if (tag !== 0) pos += tag - 1;
-      }
-      if (bound.exceededBy(buf, node, max)) return true;
+      if (bound.exceededBy(buf, node, maxTimeAt(buf, this.end))) return true;
     }
     return false;
   }
@@ -299,15 +307,7 @@ export class ItemView {
     pos = this.entriesAt;
     for (let i = 0; i < this.entryCount; i++) {
       const node = pos;
-      let max = pos + 8; // the discard watermark, then any later value timestamp
-      pos += 16;
-      const n = varint(buf, this.end);
-      for (let j = 0; j < n; j++) {
-        if (u64Greater(buf, pos, max)) max = pos;
-        pos += 8;
-        const tag = varint(buf, this.end);
-        if (tag !== 0) pos += tag - 1;
-      }
+      const max = maxTimeAt(buf, this.end);
       for (let k = 0; k < 8; k++) out[o + k] = buf[node + k]!;
       for (let k = 0; k < 8; k++) out[o + 8 + k] = buf[max + k]!;
       o += 16;
