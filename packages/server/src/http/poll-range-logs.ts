@@ -7,12 +7,21 @@
 import { ChangeLog } from '../k2v/change-log.js';
 import type { Store } from '../store/store.js';
 
-/** Changes kept per partition: a client that re-polls later than this many changes reads it all. */
-const MAX_CHANGES = 4096;
+/*
+ * Bounds. A client re-issues its poll milliseconds after an answer, so few changes need keeping;
+ * a client that comes back later than these reads its whole range, as without a log. Worst case
+ * (every log full of 1 KiB keys and markers): ~4 096 x (32 Ki + 32 x 0.5 Ki) chars, ~400 MB of
+ * UTF-16; a log with nothing changing costs ~1 KB.
+ */
+/** Changes kept per partition, and characters of their sort keys. */
+const MAX_CHANGES = 1024;
+const MAX_KEY_CHARS = 32 * 1024;
 /** Answers remembered per partition (one per client watching it, or a few). */
-const MAX_MARKS = 256;
+const MAX_MARKS = 32;
+/** Longer markers are not remembered (a marker carries a clock per item not covered: most are short). */
+const MAX_MARKER_CHARS = 512;
 /** Partitions with a log at most; past it, new polls read their whole range as before. */
-const MAX_LOGS = 10_000;
+const MAX_LOGS = 4096;
 
 /** What a PollRange check read: its whole range, or only the items changed since it last knew. */
 export type PollRangeRead = 'range' | 'changed';
@@ -29,6 +38,11 @@ interface Entry {
 export interface LogHold {
   readonly log: ChangeLog;
   release(): void;
+}
+
+/** The key a PollRange answer is remembered by, or undefined for a marker too long to keep. */
+export function answerKey(marker: string, rangeKey: string): string | undefined {
+  return marker.length > MAX_MARKER_CHARS ? undefined : marker + rangeKey;
 }
 
 export class PollRangeLogs {
@@ -60,7 +74,7 @@ export class PollRangeLogs {
     let e = this.entries.get(key);
     if (e === undefined) {
       if (this.entries.size >= MAX_LOGS) return undefined;
-      const log = new ChangeLog(MAX_CHANGES, MAX_MARKS);
+      const log = new ChangeLog(MAX_CHANGES, MAX_KEY_CHARS, MAX_MARKS);
       const unsubscribe = this.store.subscribe(
         bucketId,
         pk,

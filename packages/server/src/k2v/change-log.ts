@@ -23,9 +23,16 @@ export class ChangeLog {
   /** Marker key -> the position of the poll that answered it; oldest first (Map order). */
   private readonly marks = new Map<string, number>();
 
+  /** Characters of the sort keys kept. */
+  private keyChars = 0;
+
   constructor(
-    /** Changes kept; past it the older half is forgotten (their polls read their range again). */
+    /**
+     * Changes kept, and characters of their sort keys: past either, the older half of the changes
+     * is forgotten (polls answered before them read their range again).
+     */
     private readonly maxChanges: number,
+    private readonly maxKeyChars: number,
     /** Answers remembered; past it the oldest is forgotten. */
     private readonly maxMarks: number,
   ) {}
@@ -44,9 +51,11 @@ export class ChangeLog {
     this.seq++;
     this.nums.push(this.seq);
     this.sks.push(sk);
-    if (this.nums.length > this.maxChanges) {
-      const drop = this.nums.length - Math.floor(this.maxChanges / 2);
+    this.keyChars += sk.length;
+    if (this.nums.length > this.maxChanges || this.keyChars > this.maxKeyChars) {
+      const drop = Math.max(1, this.nums.length - Math.floor(this.nums.length / 2));
       this.floor = this.nums[drop - 1]!;
+      for (let i = 0; i < drop; i++) this.keyChars -= this.sks[i]!.length;
       this.nums = this.nums.slice(drop);
       this.sks = this.sks.slice(drop);
     }
@@ -58,6 +67,7 @@ export class ChangeLog {
     this.floor = this.seq;
     this.nums = [];
     this.sks = [];
+    this.keyChars = 0;
   }
 
   /**

@@ -10,7 +10,7 @@ type Op =
   | { kind: 'answer'; poll: number; marker: string }
   | { kind: 'ask'; marker: string };
 
-const sk = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+const sk = fc.constantFrom('a', 'b', 'c', 'dd', 'eeeeeeeeee');
 const marker = fc.constantFrom('m1', 'm2', 'm3', 'm4');
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 10, arbitrary: sk.map((s) => ({ kind: 'record' as const, sk: s })) },
@@ -24,8 +24,8 @@ describe('change log', () => {
   it('lists exactly the keys changed since an answer, or says it does not know (never too few)', () => {
     let known = 0;
     fc.assert(
-      fc.property(fc.array(op, { minLength: 20, maxLength: 120 }), fc.integer({ min: 2, max: 64 }), fc.integer({ min: 1, max: 4 }), (ops, maxChanges, maxMarks) => {
-        const log = new ChangeLog(maxChanges, maxMarks);
+      fc.property(fc.array(op, { minLength: 20, maxLength: 120 }), fc.integer({ min: 2, max: 64 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 }), (ops, maxChanges, maxKeyChars, maxMarks) => {
+        const log = new ChangeLog(maxChanges, maxKeyChars, maxMarks);
         // The model: every event in order; a poll's position is the event count when it subscribed.
         const events: ({ sk: string } | 'resync')[] = [];
         const polls: number[] = [];
@@ -34,6 +34,7 @@ describe('change log', () => {
           if (o.kind === 'record') {
             events.push({ sk: o.sk });
             log.record(o.sk);
+            assert.ok(log.size <= maxChanges, 'bounded');
           } else if (o.kind === 'resync') {
             events.push('resync');
             log.resync();
@@ -69,7 +70,7 @@ describe('change log', () => {
   });
 
   it('knows an answer while fewer changes than its bound followed it, and forgets the oldest answers first', () => {
-    const log = new ChangeLog(8, 2);
+    const log = new ChangeLog(8, 1000, 2);
     const p = log.position;
     log.record('a');
     log.remember('m1', p);

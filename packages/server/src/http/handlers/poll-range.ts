@@ -33,6 +33,7 @@ import { ClockBound, type ItemView } from '../../store/item-view.js';
 import { scanQueryOf } from '../../store/scan-query.js';
 import type { HandlerContext } from '../context.js';
 import { asObject, optString, optUint, parseJson } from '../json-body.js';
+import { answerKey } from '../poll-range-logs.js';
 import { longPoll, pollTimeoutMs } from '../long-poll.js';
 import { sendJson } from '../respond.js';
 import { itemJson } from '../wire.js';
@@ -91,7 +92,8 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
       const first = firstCheck;
       firstCheck = false;
       // A poll re-issued with the marker this process answered: only what changed since then.
-      const logged = since !== undefined && keys === undefined && first ? hold?.log.changedSince(markerText + rangeKey) : undefined;
+      const key = since !== undefined && keys === undefined && first ? answerKey(markerText!, rangeKey) : undefined;
+      const logged = key === undefined ? undefined : hold?.log.changedSince(key);
       const only = keys !== undefined ? [...keys] : logged?.filter((sk) => inRange(sk, spec));
       ctx.rangeLogs.checks[since === undefined || only === undefined ? 'range' : 'changed']++;
       if (since === undefined || only === undefined) return scan(ctx, ep.pk, spec, since);
@@ -100,7 +102,8 @@ export function handlePollRange(ctx: HandlerContext, ep: { pk: string }): Promis
     respond: (answer) => {
       const items = answer.items.map((e) => itemJson(e.sk, e.item)).join(',');
       const marker = encodeSeenMarker(answer.marker);
-      hold?.log.remember(marker + rangeKey, position);
+      const key = answerKey(marker, rangeKey);
+      if (key !== undefined) hold?.log.remember(key, position);
       sendJson(ctx, 200, `{"items":[${items}],"seenMarker":${JSON.stringify(marker)}}`);
     },
   }).finally(() => hold?.release());
