@@ -33,17 +33,21 @@ export async function readItem(sql: Db, bucketId: string, pk: string, sk: string
   return rows.length === 0 ? undefined : viewOf(rows[0]!.item);
 }
 
+/** One item of a point read, with its bucket (a statement may read from several). */
+export interface BucketItemRef extends ItemRef {
+  readonly bucketId: string;
+}
+
 /**
- * Point reads of several items of a bucket in one statement, answers in the order of `refs`.
- * Sort keys too long to be stored name no item and are not sent.
+ * Point reads of several items in one statement, answers in the order of `refs`. Sort keys too
+ * long to be stored name no item and are not sent.
  */
-export async function readItems(sql: Db, bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]> {
+export async function readItems(sql: Db, refs: readonly BucketItemRef[]): Promise<(ItemView | undefined)[]> {
   const out: (ItemView | undefined)[] = new Array<ItemView | undefined>(refs.length).fill(undefined);
   const asked: number[] = [];
   for (let i = 0; i < refs.length; i++) if (Buffer.byteLength(refs[i]!.sk, 'utf8') <= PG_KEY_LIMITS.maxSortKeyBytes) asked.push(i);
   if (asked.length === 0) return out;
-  const bucket = bucketBytes(bucketId);
-  const parts = byteaArray(asked.map((i) => partOf(bucket, refs[i]!.pk)));
+  const parts = byteaArray(asked.map((i) => partOf(bucketBytes(refs[i]!.bucketId), refs[i]!.pk)));
   const sks = byteaArray(asked.map((i) => utf8(refs[i]!.sk)));
   const rows = await sql<{ i: string; item: Buffer }[]>`
     SELECT q.i, k.item FROM unnest(${parts}::bytea[], ${sks}::bytea[]) WITH ORDINALITY AS q(part, sk, i)
@@ -75,7 +79,7 @@ export class PgSnapshot implements Snapshot {
   }
 
   getItems(bucketId: string, refs: readonly ItemRef[]): Promise<(ItemView | undefined)[]> {
-    return this.guard(() => readItems(this.tx, bucketId, refs));
+    return this.guard(() => readItems(this.tx, refs.map((r) => ({ bucketId, pk: r.pk, sk: r.sk }))));
   }
 
   scanItems(bucketId: string, pk: string, q: ItemScanQuery): PageScan<ItemView> {

@@ -25,7 +25,8 @@ import type { PgWatchdog } from './pg-watchdog.js';
 import type { PgMetadataStore } from './pg-metadata-store.js';
 import type { NodeClaim } from './pg-node.js';
 import { parseChangePayload } from './pg-notify.js';
-import { PgSnapshot, readItem } from './pg-snapshot.js';
+import { PgSnapshot, readItems } from './pg-snapshot.js';
+import { PointReads } from './pg-point-reads.js';
 import type { GroupWriter } from './write-txn.js';
 
 export interface PgStoreParts {
@@ -71,6 +72,8 @@ export class PgStore implements Store {
   private readonly gcTimer: NodeJS.Timeout;
   private gcRunning = false;
   private readonly watchdog: PgWatchdog | undefined;
+  /** getItem calls of one event-loop turn, read in one statement. */
+  private readonly pointReads = new PointReads((refs) => this.track('read', () => readItems(this.sql, refs)));
 
   constructor(parts: PgStoreParts) {
     this.p = parts;
@@ -96,7 +99,8 @@ export class PgStore implements Store {
   }
 
   getItem(bucketId: string, pk: string, sk: string): Promise<ItemView | undefined> {
-    return this.track('read', () => readItem(this.sql, bucketId, pk, sk));
+    if (this.closing !== undefined) return Promise.reject(new StoreError('Unavailable', 'the store is closing'));
+    return this.pointReads.get(bucketId, pk, sk);
   }
 
   read<T>(fn: (snap: Snapshot) => Promise<T>): Promise<T> {
