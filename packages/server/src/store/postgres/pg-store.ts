@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { RangeSpec } from '../../k2v/range.js';
+import { ChurnSet } from '../../k2v/churn-set.js';
 import { StoreError } from '../errors.js';
 import type { StoredItem } from '../item-codec.js';
 import type { ItemView } from '../item-view.js';
@@ -66,7 +67,8 @@ export class PgStore implements Store {
   readonly keyLimits: KeyLimits = PG_KEY_LIMITS;
   private readonly sql: Db;
   private readonly p: PgStoreParts;
-  private readonly inflight = new Set<Promise<unknown>>();
+  // A ChurnSet, not a Set: every request's store call passes through it (k2v/churn-set.ts says why).
+  private readonly inflight = new ChurnSet<Promise<unknown>>();
   private closing: Promise<void> | undefined;
   private lastFailure = 0;
   private readonly gcTimer: NodeJS.Timeout;
@@ -236,7 +238,7 @@ export class PgStore implements Store {
   private async shutdown(): Promise<void> {
     clearInterval(this.gcTimer);
     await this.watchdog?.stop();
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
     await this.p.writer.drain();
     // The listener first: a reconnect under way re-reads the metadata and renews the pools.
     await this.p.listener.close();
@@ -293,9 +295,9 @@ export class PgStore implements Store {
 
   private tracked<T>(p: Promise<T>, bound = true): Promise<T> {
     const bounded = bound ? withDeadline(p, this.boundMs, 'store call') : p;
-    this.inflight.add(p);
+    const entry = this.inflight.add(p);
     const forget = (): void => {
-      this.inflight.delete(p);
+      this.inflight.delete(entry);
     };
     p.then(forget, forget);
     return bounded;
