@@ -138,7 +138,7 @@ for (let i = 0; i < 64; i++) {
  * decodeBase64Strict over the bytes `src[from, to)` (a value still inside a request body), written
  * into `out` at `at`: the number of bytes written, or -1 wherever decodeBase64Strict gives undefined
  * (then `out` may hold partial output). `out` needs room for (to - from) / 4 * 3 bytes. Spares an
- * InsertBatch value its JSON string and its own Buffer (docs/performance.md: InsertBatch body).
+ * InsertBatch value its JSON string and its own Buffer (docs/performance.md: InsertBatch per item).
  */
 export function decodeBase64StrictInto(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
   const n = to - from;

@@ -1,8 +1,8 @@
 /**
  * The item keys of a `write()` call, built when it is queued instead of inside the write
  * transaction callback, where the main thread runs while lmdb-js's writer thread waits for it:
- * what leaves the callback shortens every commit cycle. (InsertBatch, in-process: see
- * docs/performance.md.)
+ * what leaves the callback shortens every commit cycle. The store alone, 32 writers of 100 new
+ * items: 209 000-229 000 -> 222 000-260 000 items/s (docs/performance.md: InsertBatch per item).
  */
 import type { Buffer } from 'node:buffer';
 import type { ItemWrite } from '../store.js';
