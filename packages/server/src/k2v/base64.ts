@@ -120,3 +120,59 @@ export function decodeBase64Strict(s: string): Uint8Array | undefined {
   if (s.indexOf('-') >= 0 || s.indexOf('_') >= 0) return undefined;
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
+
+/** The 6-bit value of each standard base64 byte; 0xff (bit 7 set) for every other byte, '=' included. */
+const STD_SEXTET_OF_BYTE = new Uint8Array(256).fill(0xff);
+for (let i = 0; i < 64; i++) STD_SEXTET_OF_BYTE[STD_CHARS[i]!] = i;
+/**
+ * The 12 bits of every pair of standard base64 bytes (first byte high); 0xffff for any other pair.
+ * Two lookups per 4 characters instead of four: a 132-character value in ~112 ns instead of ~150
+ * (in-process, 2 M decodes). 128 KiB.
+ */
+const STD_PAIR_OF_BYTES = new Uint16Array(65536).fill(0xffff);
+for (let i = 0; i < 64; i++) {
+  for (let j = 0; j < 64; j++) STD_PAIR_OF_BYTES[(STD_CHARS[i]! << 8) | STD_CHARS[j]!] = (i << 6) | j;
+}
+
+/**
+ * decodeBase64Strict over the bytes `src[from, to)` (a value still inside a request body), written
+ * into `out` at `at`: the number of bytes written, or -1 wherever decodeBase64Strict gives undefined
+ * (then `out` may hold partial output). `out` needs room for (to - from) / 4 * 3 bytes. Spares an
+ * InsertBatch value its JSON string and its own Buffer (docs/performance.md: InsertBatch per item).
+ */
+export function decodeBase64StrictInto(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
+  const n = to - from;
+  if (n % 4 !== 0) return -1;
+  if (n === 0) return 0;
+  const padding = src[to - 1] === PAD ? (src[to - 2] === PAD ? 2 : 1) : 0;
+  const whole = padding === 0 ? to : to - 4;
+  const s = STD_SEXTET_OF_BYTE;
+  let o = at;
+  for (let i = from; i < whole; i += 4) {
+    const hi = STD_PAIR_OF_BYTES[(src[i]! << 8) | src[i + 1]!]!;
+    const lo = STD_PAIR_OF_BYTES[(src[i + 2]! << 8) | src[i + 3]!]!;
+    if (((hi | lo) & 0x8000) !== 0) return -1;
+    const v = (hi << 12) | lo;
+    out[o] = v >>> 16;
+    out[o + 1] = (v >>> 8) & 0xff;
+    out[o + 2] = v & 0xff;
+    o += 3;
+  }
+  if (padding !== 0) {
+    // The last quantum: 2 data characters and '==' (1 byte), or 3 and '=' (2 bytes); the bits past
+    // the data must be zero (canonical, as tailIsCanonical).
+    const a = s[src[whole]!]!;
+    const b = s[src[whole + 1]!]!;
+    if (((a | b) & 0x80) !== 0) return -1;
+    if (padding === 2) {
+      if ((b & 0x0f) !== 0) return -1;
+      out[o++] = (a << 2) | (b >>> 4);
+    } else {
+      const c = s[src[whole + 2]!]!;
+      if ((c & 0x80) !== 0 || (c & 0x03) !== 0) return -1;
+      out[o++] = (a << 2) | (b >>> 4);
+      out[o++] = ((b & 0x0f) << 4) | (c >>> 2);
+    }
+  }
+  return o - at;
+}

@@ -4,6 +4,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import {
   decodeBase64Strict,
+  decodeBase64StrictInto,
   decodeBase64UrlStrict,
   encodeBase64,
   encodeBase64Url,
@@ -112,6 +113,26 @@ describe('writeBase64', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('strict base64 from bytes', () => {
+  it('decodes exactly what decodeBase64Strict decodes, and refuses what it refuses', () => {
+    const text = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64')),
+      fc.string({ unit: fc.constantFrom('A', 'Q', 'B', 'w', '+', '/', '=', '-', '_', ' ', '"', '\\', '\u00e9'), maxLength: 16 }),
+    );
+    fc.assert(
+      fc.property(text, fc.nat(4), (s, at) => {
+        const src = Buffer.concat([Buffer.from('x"'), Buffer.from(s, 'latin1'), Buffer.from('"')]);
+        const out = new Uint8Array(at + ((s.length >> 2) * 3));
+        const n = decodeBase64StrictInto(src, 2, 2 + s.length, out, at);
+        const expected = decodeBase64Strict(s);
+        if (expected === undefined) assert.equal(n, -1);
+        else assert.deepEqual(out.subarray(at, at + n), expected);
+      }),
+      { numRuns: 20000 },
     );
   });
 });

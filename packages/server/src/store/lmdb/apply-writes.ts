@@ -61,6 +61,7 @@ export class BatchTotals {
 /**
  * Runs inside a write transaction callback; returns the changes to publish after the commit.
  * With `totals`, the bucket count and `last` puts are left to `totals.finish()` (same transaction).
+ * `keys` (item-keys.ts), when given, holds the item key of each write, built before the callback.
  */
 export function applyWrites(
   w: WriterState,
@@ -68,25 +69,35 @@ export function applyWrites(
   writes: readonly ItemWrite[],
   merges: readonly StoredItem[] = [],
   totals?: BatchTotals,
+  keys?: readonly (Buffer | undefined)[],
 ): ItemChange[] {
   const { db, nodeId } = w;
   const bucket = bucketOf(bucketId);
   const prefixes = new Map<string, Buffer>();
+  // The write being planned: the plan loads an item only for the write it applies.
+  let at = -1;
   const plan = new WritePlan<ItemRef>(
     { nodeId, writerClocks: clocksFor(w, writes), nowMs: w.now(), maxValuesPerItem: w.maxValuesPerItem },
     (pk, sk) => {
-      let prefix = prefixes.get(pk);
-      if (prefix === undefined) {
-        prefix = partitionPrefix(bucketId, pk);
-        prefixes.set(pk, prefix);
+      let key = at >= 0 ? keys?.[at] : undefined;
+      if (key === undefined) {
+        let prefix = prefixes.get(pk);
+        if (prefix === undefined) {
+          prefix = partitionPrefix(bucketId, pk);
+          prefixes.set(pk, prefix);
+        }
+        key = itemKey(prefix, sk);
       }
-      const key = itemKey(prefix, sk);
       const raw = db.get(key);
       if (raw === undefined) return { old: undefined, ref: { key, oldBytes: 0 } };
       return { old: decodeItem(raw).item, ref: { key, oldBytes: key.length + raw.length + NODE_OVERHEAD } };
     },
   );
-  for (const x of writes) plan.apply(x);
+  for (let i = 0; i < writes.length; i++) {
+    at = i;
+    plan.apply(writes[i]!);
+  }
+  at = -1;
   for (const m of merges) plan.mergeIn(m.pk, m.sk, m.item);
   const { changed, counterDeltas, created, last } = plan.result();
   if (changed.length === 0) return [];

@@ -27,13 +27,17 @@ import { performance } from 'node:perf_hooks';
 import type { StoredItem } from '../item-codec.js';
 import type { StoreObserver } from '../store-metrics.js';
 import type { ItemChange, ItemWrite } from '../store.js';
+import type { Buffer } from 'node:buffer';
 import { applyWrites, BatchTotals } from './apply-writes.js';
+import { itemKeysOf } from './item-keys.js';
 import type { WriterState } from './writer-state.js';
 
 interface Call {
   readonly bucketId: string;
   readonly writes: readonly ItemWrite[];
   readonly merges: readonly StoredItem[];
+  /** The writes' item keys, built when queued (item-keys.ts). */
+  readonly keys: readonly (Buffer | undefined)[];
   /** performance.now() when queued. */
   readonly queuedAt: number;
   resolve(changes: ItemChange[]): void;
@@ -75,7 +79,8 @@ export class WriteQueue {
   enqueue(bucketId: string, writes: readonly ItemWrite[], merges: readonly StoredItem[]): Promise<ItemChange[]> {
     return new Promise((resolve, reject) => {
       this.observer?.writeQueued();
-      this.pending.push({ bucketId, writes, merges, queuedAt: performance.now(), resolve, reject });
+      const keys = itemKeysOf(bucketId, writes);
+      this.pending.push({ bucketId, writes, merges, keys, queuedAt: performance.now(), resolve, reject });
       if (!this.scheduled) this.schedule();
     });
   }
@@ -137,7 +142,7 @@ export class WriteQueue {
     const totals = new BatchTotals(this.w.last);
     for (const call of batch.calls) {
       try {
-        batch.outcomes.push({ changes: applyWrites(this.w, call.bucketId, call.writes, call.merges, totals) });
+        batch.outcomes.push({ changes: applyWrites(this.w, call.bucketId, call.writes, call.merges, totals, call.keys) });
       } catch (error) {
         batch.outcomes.push({ error });
       }
