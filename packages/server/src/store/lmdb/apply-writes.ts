@@ -79,7 +79,9 @@ export function applyWrites(
   const plan = new WritePlan<ItemRef>(
     { nodeId, writerClocks: clocksFor(w, writes), nowMs: w.now(), maxValuesPerItem: w.maxValuesPerItem },
     (pk, sk) => {
-      let key = at >= 0 ? keys?.[at] : undefined;
+      // Only for the write being applied (the plan loads no other item while applying one).
+      const x = at >= 0 ? writes[at] : undefined;
+      let key = x !== undefined && x.pk === pk && x.sk === sk ? keys?.[at] : undefined;
       if (key === undefined) {
         let prefix = prefixes.get(pk);
         if (prefix === undefined) {
