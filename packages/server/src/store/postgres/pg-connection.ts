@@ -64,6 +64,9 @@ export class SocketGate {
     const host = o.host[i] ?? 'localhost';
     const port = o.port[i] ?? 5432;
     const s = o.path !== false ? net.connect(o.path) : net.connect(port, host);
+    // As libpq does: a statement written while an earlier one is unacknowledged must not wait for
+    // the server's delayed ACK (Nagle): p99 of ReadItem through two servers 218-228 ms without it.
+    if (o.path === false) s.setNoDelay(true);
     // The driver names the host in its connection errors from these (its own connect sets them).
     Object.assign(s, { host, port });
     this.sockets.add(s);
