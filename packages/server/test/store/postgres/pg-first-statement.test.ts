@@ -66,9 +66,15 @@ describe('PostgreSQL lost during the first statement of a new connection', () =>
       const bucket = newBucketId();
       await store.write(bucket, [put('p', 's', 'v')]);
       // More reads at once than the pool has connections open: it opens new ones, and the
-      // first of them to send a statement is cut there.
+      // first of them to send a statement is cut there. One per event-loop turn: the reads of
+      // one turn share a statement (pg-point-reads.ts).
       const cut = proxy.refuseAtFirstStatement();
-      const reads = await Promise.allSettled(Array.from({ length: 8 }, () => store.getItem(bucket, 'p', 's')));
+      const asked: Promise<unknown>[] = [];
+      for (let i = 0; i < 8; i++) {
+        asked.push(store.getItem(bucket, 'p', 's'));
+        await new Promise((r) => setImmediate(r));
+      }
+      const reads = await Promise.allSettled(asked);
       await cut;
       const failures = reads.filter((r) => r.status === 'rejected').map((r) => r.reason as unknown);
       assert.ok(failures.length > 0, 'the cut read failed');
