@@ -26,7 +26,7 @@ export async function handleReadBatch(ctx: HandlerContext): Promise<void> {
     const res = beginStream(ctx, 200, { 'content-type': JSON_TYPE });
     const out = new JsonOut(RESPONSE_BYTES);
     out.text('[');
-    const points = new PointReads(snap, ctx.bucketId, queries);
+    const points = new SingleItemReads(snap, ctx.bucketId, queries);
     for (let i = 0; i < queries.length; i++) {
       const q = queries[i]!;
       out.text((i > 0 ? ',' : '') + queryHead(q));
@@ -64,7 +64,7 @@ const POINT_READS_PER_CALL = 32;
  * The items of the `singleItem` queries, read a run of consecutive ones at a time through one
  * `getItems` call (a mail client asks for 20 messages by uid in one ReadBatch).
  */
-class PointReads {
+class SingleItemReads {
   private items: readonly (ItemView | undefined)[] = [];
   private from = 0;
 
@@ -92,11 +92,15 @@ class PointReads {
 async function writeItem(item: ItemView | undefined, q: ReadBatchQuery, out: JsonOut, res: ResponseStream): Promise<RangeEnd> {
   const keep = itemFilterOf({ skipTombstones: !q.tombstones, conflictsOnly: q.conflictsOnly });
   if (item !== undefined && (keep === undefined || keep(item))) out.item(item, true);
-  if (out.chars >= CHUNK) {
-    const wait = res.write(out.take());
-    if (wait !== undefined) await wait;
-  }
+  await flushIfFull(out, res);
   return DONE;
+}
+
+/** Hands a full chunk to the response, waiting while the client is slow to take it. */
+async function flushIfFull(out: JsonOut, res: ResponseStream): Promise<void> {
+  if (out.chars < CHUNK) return;
+  const wait = res.write(out.take());
+  if (wait !== undefined) await wait;
 }
 
 /** Writes the items of one range query, flushing full chunks as it goes; returns how the walk ended. */
@@ -114,10 +118,7 @@ async function writeItems(snap: Snapshot, bucketId: string, q: ReadBatchQuery, o
       if (o === 'skip') continue;
       out.item(item, first);
       first = false;
-      if (out.chars >= CHUNK) {
-        const wait = res.write(out.take());
-        if (wait !== undefined) await wait;
-      }
+      if (out.chars >= CHUNK) await flushIfFull(out, res);
     }
   }
   return walker.end();
